@@ -10,10 +10,7 @@ namespace BanStudio.Training.Models;
 /// from the dataset at <see cref="Build"/> time.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "family", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
-[JsonDerivedType(typeof(DenseNetSpec), "densenet")]
-[JsonDerivedType(typeof(WideResNetSpec), "wide-resnet")]
-[JsonDerivedType(typeof(PreResNetSpec), "preact-resnet")]
-[JsonDerivedType(typeof(BanResNetSpec), "ban-resnet")]
+// Concrete families register here with [JsonDerivedType(typeof(XSpec), "x")].
 public abstract record ModelSpec
 {
     /// <summary>The name a researcher knows it by, e.g. "DenseNet-112-33" or "WRN-28-10".</summary>
