@@ -1,1 +1,1 @@
-Console.WriteLine(BanStudio.Training.Probe.Run());
+Console.WriteLine("BanStudio");
