@@ -1,1 +1,3 @@
-Console.WriteLine("BanStudio");
+using BanStudio.Web.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace BanStudio.Training;
+
+/// <summary>The one JSON dialect of every spec file: camelCase, enums as strings, comments and trailing commas allowed.</summary>
+public static class SpecJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>
+    /// Parses a spec, turning System.Text.Json's exceptions into a <see cref="SpecValidationException"/>
+    /// that names the JSON path of the offending field.
+    /// </summary>
+    public static T Parse<T>(string json, string what) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Options)
+                   ?? throw new SpecValidationException([new SpecError("$", $"{what} is empty (null)")]);
+        }
+        catch (JsonException e)
+        {
+            string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
+            string message = e.Message.Split(" Path:")[0];
+            throw new SpecValidationException([new SpecError(field, $"{what} is not valid JSON for this field: {message}")]);
+        }
+    }
+
+    public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace BanStudio.Training.Training;
+
+/// <summary>
+/// Everything needed to resume a training exactly after the last finished epoch: weights,
+/// optimiser state (momentum buffers), the trainer's data generator, the global generator
+/// (dropout), any objective generator (DKPP) and the metrics so far. One file, written to a
+/// temporary name and renamed, so a crash mid-write never leaves a half checkpoint behind.
+/// </summary>
+public static class Checkpoint
+{
+    const string Magic = "BANSTUDIO-CKPT-1";
+    public const string FileName = "checkpoint.bin";
+
+    public sealed record Header(string Fingerprint, int EpochsDone, List<EpochMetrics> History, double WallSeconds);
+
+    public static void Save(string path, Header header, nn.Module model, optim.Optimizer optimizer,
+        IReadOnlyList<Generator> generators)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        string tmp = path + ".tmp";
+        using (var stream = File.Create(tmp))
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(Magic);
+            writer.Write(JsonSerializer.Serialize(header));
+            model.save(writer);
+            optimizer.save_state_dict(writer);
+            WriteState(writer, random.get_rng_state());
+            writer.Write(generators.Count);
+            foreach (var g in generators) WriteState(writer, g.get_state());
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads only the header (no tensors), e.g. to show progress or decide whether to resume.</summary>
+    public static Header? ReadHeader(string path)
+    {
+        if (!File.Exists(path)) return null;
+        using var reader = new BinaryReader(File.OpenRead(path));
+        return ReadHeader(reader, path);
+    }
+
+    /// <summary>Restores a checkpoint into a freshly built model and optimiser with the same shapes.</summary>
+    public static Header Load(string path, nn.Module model, optim.Optimizer optimizer, IReadOnlyList<Generator> generators)
+    {
+        using var reader = new BinaryReader(File.OpenRead(path));
+        var header = ReadHeader(reader, path);
+        model.load(reader);
+        optimizer.load_state_dict(reader);
+        random.set_rng_state(ReadState(reader));
+        int count = reader.ReadInt32();
+        if (count != generators.Count)
+            throw new InvalidDataException($"{path}: holds {count} generator states, expected {generators.Count}");
+        foreach (var g in generators) g.set_state(ReadState(reader));
+        return header;
+    }
+
+    static Header ReadHeader(BinaryReader reader, string path)
+    {
+        string magic;
+        try { magic = reader.ReadString(); }
+        catch (EndOfStreamException) { throw new InvalidDataException($"{path}: empty or truncated checkpoint"); }
+        if (magic != Magic) throw new InvalidDataException($"{path}: not a BanStudio checkpoint");
+        return JsonSerializer.Deserialize<Header>(reader.ReadString())
+               ?? throw new InvalidDataException($"{path}: checkpoint header is empty");
+    }
+
+    static void WriteState(BinaryWriter writer, Tensor state)
+    {
+        using (state)
+        {
+            var bytes = state.cpu().data<byte>().ToArray();
+            writer.Write(bytes.Length);
+            writer.Write(bytes);
+        }
+    }
+
+    static Tensor ReadState(BinaryReader reader)
+    {
+        int length = reader.ReadInt32();
+        var bytes = reader.ReadBytes(length);
+        if (bytes.Length != length) throw new EndOfStreamException("truncated generator state");
+        return tensor(bytes, dtype: ScalarType.Byte);
+    }
+}

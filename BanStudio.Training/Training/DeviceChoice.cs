@@ -1,0 +1,37 @@
+using static TorchSharp.torch;
+
+namespace BanStudio.Training.Training;
+
+/// <summary>Turns a spec's device string into a TorchSharp device, with messages a user can act on.</summary>
+public static class DeviceChoice
+{
+    /// <summary>Null when the string is acceptable on this machine, else what is wrong and how to fix it.</summary>
+    public static string? Check(string? device)
+    {
+        switch (device?.Trim().ToLowerInvariant())
+        {
+            case "cpu" or "auto":
+                return null;
+            case { } d when d == "cuda" || d.StartsWith("cuda:", StringComparison.Ordinal):
+                if (d.Length > 5 && !int.TryParse(d[5..], out _))
+                    return $"'{device}' is not a device; use cuda or cuda:N with N a GPU index";
+                return cuda.is_available()
+                    ? null
+                    : "CUDA was asked for but this build has no CUDA libtorch (built with TorchBackend=cpu); use \"cpu\" or \"auto\", or build with -p:TorchBackend=cuda-linux";
+            default:
+                return $"'{device}' is not a device; use \"cpu\", \"cuda\", \"cuda:N\" or \"auto\"";
+        }
+    }
+
+    public static Device Resolve(string? device)
+    {
+        if (Check(device) is { } problem) throw new ArgumentException(problem, nameof(device));
+        string d = device!.Trim().ToLowerInvariant();
+        if (d == "auto") return cuda.is_available() ? CUDA : CPU;
+        return torch.device(d);
+    }
+
+    /// <summary>A human name for the device, e.g. "CPU (2 threads)" or "CUDA:0".</summary>
+    public static string Describe(Device device) =>
+        device.type == DeviceType.CPU ? $"CPU ({get_num_threads()} threads)" : device.ToString().ToUpperInvariant();
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using BanStudio.Training.Data;
+using BanStudio.Training.Models;
+using BanStudio.Training.Objectives;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BanStudio.Training.Training;
+
+/// <summary>What one <see cref="Trainer"/> trains, on what, and how.</summary>
+public sealed class TrainerOptions
+{
+    public required BanModel Model { get; init; }
+    public required ImageSplits Data { get; init; }
+    public required TrainingSchedule Schedule { get; init; }
+    public required long Seed { get; init; }
+    /// <summary>The loss; label cross-entropy for teachers and baselines.</summary>
+    public IDistillationObjective Objective { get; init; } = new Label();
+    /// <summary>The teacher whose outputs the objective learns from (born-again students), or null.</summary>
+    public BanModel? Teacher { get; init; }
+    public Device Device { get; init; } = CPU;
+    /// <summary>Folder for the per-epoch checkpoint; null trains without checkpoints (and cannot resume).</summary>
+    public string? CheckpointDirectory { get; init; }
+    /// <summary>Identifies the configuration a checkpoint belongs to; a mismatching checkpoint is not resumed.</summary>
+    public string Fingerprint { get; init; } = "";
+    /// <summary>Minimum interval between <see cref="Trainer.BatchCompleted"/> events.</summary>
+    public TimeSpan BatchProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    public int EvaluationBatchSize { get; init; } = 500;
+}
+
+/// <summary>
+/// Trains one model for a whole schedule: SGD with Nesterov momentum, the schedule's learning rate
+/// per epoch, Wide-ResNet augmentation, test evaluation and a checkpoint after every epoch.
+/// Every step runs inside a dispose scope so native memory stays flat across epochs.
+/// Teacher outputs are computed on the same augmented batch the student sees, in no-grad mode.
+/// </summary>
+public sealed class Trainer
+{
+    readonly TrainerOptions _o;
+
+    public Trainer(TrainerOptions options)
+    {
+        SpecValidationException.ThrowIfAny(options.Schedule.Validate());
+        if (options.Objective.NeedsTeacher && options.Teacher is null)
+            throw new ArgumentException($"objective {options.Objective.Name} needs a teacher model");
+        _o = options;
+    }
+
+    public event Action<EpochMetrics>? EpochCompleted;
+    public event Action<BatchProgress>? BatchCompleted;
+    /// <summary>Raised when training resumes from a checkpoint, with the number of epochs already done.</summary>
+    public event Action<int>? Resumed;
+
+    public string? CheckpointPath =>
+        _o.CheckpointDirectory is null ? null : Path.Combine(_o.CheckpointDirectory, Checkpoint.FileName);
+
+    /// <summary>Runs on a dedicated thread (TorchSharp dispose scopes are per thread).</summary>
+    public Task<TrainingResult> RunAsync(CancellationToken cancellationToken = default) =>
+        Task.Factory.StartNew(() => Run(cancellationToken), cancellationToken,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    public TrainingResult Run(CancellationToken cancellationToken = default)
+    {
+        var model = _o.Model;
+        var schedule = _o.Schedule;
+        model.to(_o.Device);
+        _o.Teacher?.to(_o.Device);
+        _o.Teacher?.eval();
+        long parameters = model.parameters().Sum(p => p.numel());
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = optim.SGD(trainable, schedule.LearningRate, schedule.Momentum,
+            weight_decay: schedule.WeightDecay, nesterov: schedule.Nesterov);
+        using var generator = new Generator((ulong)_o.Seed);
+        var generators = new List<Generator> { generator };
+        if (_o.Objective is IHasGenerator withGenerator) generators.Add(withGenerator.Generator);
+
+        var history = new List<EpochMetrics>();
+        double priorSeconds = 0;
+        int startEpoch = 0;
+        if (CheckpointPath is { } path && File.Exists(path))
+        {
+            var header = Checkpoint.ReadHeader(path)!;
+            if (header.Fingerprint == _o.Fingerprint)
+            {
+                header = Checkpoint.Load(path, model, optimizer, generators);
+                history.AddRange(header.History);
+                startEpoch = header.EpochsDone;
+                priorSeconds = header.WallSeconds;
+                Resumed?.Invoke(startEpoch);
+            }
+        }
+
+        var train = new BatchTransform(_o.Data.Mean, _o.Data.Std, augment: true);
+        var test = new BatchTransform(_o.Data.Mean, _o.Data.Std, augment: false);
+        var wall = Stopwatch.StartNew();
+        try
+        {
+            for (int epoch = startEpoch; epoch < schedule.Epochs; epoch++)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                    return Result(TrainingStatus.Cancelled, "cancelled");
+                double lr = schedule.LearningRateAt(epoch);
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                var clock = Stopwatch.StartNew();
+                var (trainLoss, trainError, cancelled) = TrainEpoch(model, optimizer, train, generator, epoch, cancellationToken);
+                if (cancelled) return Result(TrainingStatus.Cancelled, $"cancelled during epoch {epoch + 1}; resumes from epoch {epoch + 1}");
+                var (testLoss, testError, top5) = Evaluate(model, test);
+                double seconds = clock.Elapsed.TotalSeconds;
+                var metrics = new EpochMetrics(epoch + 1, trainLoss, trainError, testLoss, testError, top5, lr,
+                    seconds, _o.Data.Train.Count / Math.Max(seconds, 1e-9));
+                history.Add(metrics);
+                if (CheckpointPath is { } ckpt)
+                    Checkpoint.Save(ckpt, new Checkpoint.Header(_o.Fingerprint, epoch + 1, history, priorSeconds + wall.Elapsed.TotalSeconds),
+                        model, optimizer, generators);
+                EpochCompleted?.Invoke(metrics);
+            }
+        }
+        catch (NonFiniteLossException e)
+        {
+            return Result(TrainingStatus.Failed, e.Message + KeptNote(history.Count));
+        }
+        return Result(TrainingStatus.Completed, null);
+
+        TrainingResult Result(TrainingStatus status, string? reason) =>
+            new(status, reason, history.ToList(), parameters, priorSeconds + wall.Elapsed.TotalSeconds);
+    }
+
+    string KeptNote(int epochsDone) => CheckpointPath is null || epochsDone == 0
+        ? ""
+        : $" (the checkpoint after epoch {epochsDone} is kept in {CheckpointPath})";
+
+    (double Loss, double Error, bool Cancelled) TrainEpoch(BanModel model, optim.Optimizer optimizer,
+        BatchTransform transform, Generator generator, int epoch, CancellationToken cancellationToken)
+    {
+        model.train();
+        var data = _o.Data.Train;
+        int n = data.Count, batchSize = _o.Schedule.BatchSize;
+        int batches = (n + batchSize - 1) / batchSize;
+        double lossSum = 0;
+        long wrong = 0, seen = 0;
+        var lastReport = Stopwatch.StartNew();
+        var epochClock = Stopwatch.StartNew();
+        using var order = randperm(n, generator: generator);
+        for (int b = 0; b < batches; b++)
+        {
+            if (cancellationToken.IsCancellationRequested) return (0, 0, true);
+            using var scope = NewDisposeScope();
+            var index = order.narrow(0, (long)b * batchSize, Math.Min(batchSize, n - b * batchSize));
+            var x = transform.Apply(data.Images.index_select(0, index), generator).to(_o.Device);
+            var y = data.Labels.index_select(0, index).to(_o.Device);
+            var logits = model.forward(x);
+            Tensor? teacherLogits = null;
+            if (_o.Teacher is { } teacher)
+                using (no_grad()) teacherLogits = teacher.forward(x);
+            var loss = _o.Objective.Loss(logits, teacherLogits, y);
+            double value = loss.item<float>();
+            if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, b, value);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            long count = y.shape[0];
+            lossSum += value * count;
+            wrong += logits.argmax(1).ne(y).sum().item<long>();
+            seen += count;
+            if (BatchCompleted is { } handler && (lastReport.Elapsed >= _o.BatchProgressInterval || b == batches - 1))
+            {
+                lastReport.Restart();
+                handler(new BatchProgress(epoch + 1, b + 1, batches, lossSum / seen, seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9)));
+            }
+        }
+        return (lossSum / seen, (double)wrong / seen, false);
+    }
+
+    (double Loss, double Error, double? Top5) Evaluate(BanModel model, BatchTransform transform)
+    {
+        model.eval();
+        var data = _o.Data.Test;
+        int n = data.Count, batchSize = _o.EvaluationBatchSize;
+        bool top5 = data.Shape.Classes > 10;
+        double lossSum = 0;
+        long wrong = 0, wrong5 = 0;
+        using var _ = no_grad();
+        for (int start = 0; start < n; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            int count = Math.Min(batchSize, n - start);
+            var x = transform.Apply(data.Images.narrow(0, start, count), null).to(_o.Device);
+            var y = data.Labels.narrow(0, start, count).to(_o.Device);
+            var logits = model.forward(x);
+            lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+            wrong += logits.argmax(1).ne(y).sum().item<long>();
+            if (top5)
+            {
+                var best5 = logits.topk(5, dim: 1).indices;
+                wrong5 += count - best5.eq(y.unsqueeze(1)).any(1).sum().item<long>();
+            }
+        }
+        return (lossSum / n, (double)wrong / n, top5 ? (double)wrong5 / n : null);
+    }
+}

@@ -1,0 +1,42 @@
+namespace BanStudio.Training.Training;
+
+/// <summary>What one epoch produced. Errors are fractions in [0,1]; losses are label cross-entropy per sample.</summary>
+public sealed record EpochMetrics(
+    int Epoch,
+    double TrainLoss,
+    double TrainError,
+    double TestLoss,
+    double TestError,
+    double? TestTop5Error,
+    double LearningRate,
+    double Seconds,
+    double ImagesPerSecond);
+
+/// <summary>Mid-epoch progress, raised at most a few times a second.</summary>
+public sealed record BatchProgress(int Epoch, int Batch, int Batches, double RunningLoss, double ImagesPerSecond);
+
+public enum TrainingStatus { Completed, Cancelled, Failed }
+
+/// <summary>
+/// The outcome of one model's training. <see cref="FinalTestError"/> is the error at the last epoch
+/// (the paper's convention); <see cref="BestTestError"/> is the best epoch's and is labelled as such.
+/// </summary>
+public sealed record TrainingResult(
+    TrainingStatus Status,
+    string? Reason,
+    IReadOnlyList<EpochMetrics> History,
+    long Parameters,
+    double WallSeconds)
+{
+    public EpochMetrics? Final => History.Count > 0 ? History[^1] : null;
+    public double? FinalTestError => Final?.TestError;
+    public EpochMetrics? Best => History.Count > 0 ? History.MinBy(m => m.TestError) : null;
+    public double? BestTestError => Best?.TestError;
+}
+
+/// <summary>Thrown inside a training step when the loss stops being a finite number.</summary>
+public sealed class NonFiniteLossException(int epoch, int batch, double value)
+    : Exception($"loss became {value} at epoch {epoch + 1}, batch {batch + 1}; lower the learning rate or check the data")
+{
+    public int Epoch { get; } = epoch;
+}

@@ -1,0 +1,57 @@
+namespace BanStudio.Training.Training;
+
+public enum LearningRateSchedule { MultiStep, Cosine }
+
+/// <summary>
+/// The optimisation schedule shared by a teacher and all its students (paper 4.1: "using the same
+/// training schedule originally used to train the teacher"). Defaults are Wide-ResNet's CIFAR
+/// recipe: SGD, Nesterov momentum 0.9, weight decay 5e-4, lr 0.1 multiplied by 0.2 at 30%, 60%
+/// and 80% of the epochs (60/120/160 of 200).
+/// </summary>
+public sealed record TrainingSchedule
+{
+    public int Epochs { get; init; } = 200;
+    public int BatchSize { get; init; } = 128;
+    public double LearningRate { get; init; } = 0.1;
+    public double Momentum { get; init; } = 0.9;
+    public bool Nesterov { get; init; } = true;
+    public double WeightDecay { get; init; } = 5e-4;
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.MultiStep;
+    /// <summary>Fractions of the run at which the multistep schedule multiplies lr by <see cref="Gamma"/>.</summary>
+    public double[] Milestones { get; init; } = [0.3, 0.6, 0.8];
+    public double Gamma { get; init; } = 0.2;
+
+    /// <summary>The epochs (0-based, first epoch with the reduced rate) at which the multistep schedule steps.</summary>
+    public IReadOnlyList<int> MilestoneEpochs => Milestones.Select(m => (int)Math.Round(m * Epochs)).ToArray();
+
+    /// <summary>Learning rate for a 0-based epoch.</summary>
+    public double LearningRateAt(int epoch) => Schedule switch
+    {
+        LearningRateSchedule.Cosine => 0.5 * LearningRate * (1 + Math.Cos(Math.PI * epoch / Epochs)),
+        _ => LearningRate * Math.Pow(Gamma, MilestoneEpochs.Count(m => epoch >= m)),
+    };
+
+    public IReadOnlyList<SpecError> Validate(string prefix = "schedule")
+    {
+        var errors = new List<SpecError>();
+        if (Epochs is < 1 or > 10_000)
+            errors.Add(new($"{prefix}.epochs", $"must be between 1 and 10000 (got {Epochs}); the paper uses 200 for CIFAR"));
+        if (BatchSize is < 1 or > 65_536)
+            errors.Add(new($"{prefix}.batchSize", $"must be between 1 and 65536 (got {BatchSize}); the paper uses 128 for CIFAR"));
+        if (!(LearningRate > 0 && LearningRate <= 100))
+            errors.Add(new($"{prefix}.learningRate", $"must be positive and at most 100 (got {LearningRate}); the paper uses 0.1"));
+        if (!(Momentum >= 0 && Momentum < 1))
+            errors.Add(new($"{prefix}.momentum", $"must be in [0, 1) (got {Momentum}); the paper uses 0.9"));
+        if (Nesterov && Momentum == 0)
+            errors.Add(new($"{prefix}.nesterov", "Nesterov momentum needs momentum > 0; set momentum (e.g. 0.9) or nesterov to false"));
+        if (!(WeightDecay >= 0 && WeightDecay < 1))
+            errors.Add(new($"{prefix}.weightDecay", $"must be in [0, 1) (got {WeightDecay}); the paper uses 5e-4"));
+        if (!(Gamma > 0 && Gamma <= 1))
+            errors.Add(new($"{prefix}.gamma", $"must be in (0, 1] (got {Gamma}); the paper uses 0.2"));
+        if (Milestones is null || Milestones.Any(m => !(m > 0 && m < 1)))
+            errors.Add(new($"{prefix}.milestones", "each milestone is a fraction of the run strictly between 0 and 1, e.g. [0.3, 0.6, 0.8]"));
+        else if (Milestones.Zip(Milestones.Skip(1)).Any(p => p.Second <= p.First))
+            errors.Add(new($"{prefix}.milestones", "milestones must be increasing, e.g. [0.3, 0.6, 0.8]"));
+        return errors;
+    }
+}

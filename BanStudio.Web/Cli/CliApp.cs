@@ -1,0 +1,28 @@
+using System.CommandLine;
+
+namespace BanStudio.Web.Cli;
+
+/// <summary>
+/// The headless verbs (<c>models</c>, <c>train</c>) and, with no verb, the web app.
+/// Arguments the parser does not know (e.g. ASP.NET's <c>--urls</c>) go to the web host.
+/// </summary>
+public static class CliApp
+{
+    public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var root = BuildRoot(output ?? Console.Out, error ?? Console.Error);
+        return root.Parse(args).InvokeAsync();
+    }
+
+    static RootCommand BuildRoot(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("BanStudio: a workbench for Born-Again Networks. With no verb, starts the web app.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        root.SetAction((parse, ct) => WebApp.RunAsync(parse.UnmatchedTokens.ToArray(), ct));
+        root.Subcommands.Add(ModelsVerb.Create(output));
+        root.Subcommands.Add(TrainVerb.Create(output, error));
+        return root;
+    }
+}

@@ -1,0 +1,20 @@
+using System.Security.Cryptography;
+using System.Text;
+using BanStudio.Training;
+
+namespace BanStudio.Web.Cli;
+
+/// <summary>Reads spec files with errors that name the file, and fingerprints specs for checkpoint matching.</summary>
+public static class SpecFiles
+{
+    public static T Read<T>(FileInfo file, string what) where T : class
+    {
+        if (!file.Exists)
+            throw new SpecValidationException([new SpecError("$", $"file {file.FullName} does not exist")]);
+        return SpecJson.Parse<T>(File.ReadAllText(file.FullName), what);
+    }
+
+    /// <summary>A short hash of the canonical JSON: a checkpoint made for another spec is never resumed.</summary>
+    public static string Fingerprint<T>(T spec) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(SpecJson.Write(spec))))[..16];
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using BanStudio.Training;
+using BanStudio.Training.Training;
+using static TorchSharp.torch;
+
+namespace BanStudio.Web.Cli;
+
+/// <summary>
+/// <c>train SPEC.json [--out DIR]</c>: trains one model with labels, one line per epoch, a summary
+/// line at the end. Re-running with the same <c>--out</c> resumes from the last checkpoint.
+/// </summary>
+public static class TrainVerb
+{
+    public static class ExitCodes
+    {
+        public const int Ok = 0, TrainingFailed = 1, BadSpec = 2, BadData = 3, Cancelled = 130;
+    }
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var spec = new Argument<FileInfo>("spec") { Description = "A JSON train spec: model, dataset, schedule, seed, device (see wwwroot-assets/specs/)." };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the checkpoint and metrics; re-run with the same folder to resume. Default: runs/train-<model>-seed<seed>." };
+        var command = new Command("train", "Train one model from a JSON spec, printing one line per epoch.") { spec, outDir };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir), output, error, ct));
+        return command;
+    }
+
+    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo? outDir, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        TrainSpec spec;
+        try
+        {
+            spec = SpecFiles.Read<TrainSpec>(specFile, "train spec");
+            SpecValidationException.ThrowIfAny(spec.Validate());
+        }
+        catch (SpecValidationException e)
+        {
+            error.WriteLine($"{specFile.FullName} is not a valid train spec:");
+            foreach (var problem in e.Errors) error.WriteLine($"  {problem.Field}: {problem.Message}");
+            return ExitCodes.BadSpec;
+        }
+
+        var device = DeviceChoice.Resolve(spec.Device);
+        string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"train-{Slug(spec.Model.DisplayName)}-seed{spec.Seed}"));
+        Data.ImageSplits data;
+        try { data = spec.Dataset.Load(); }
+        catch (DatasetFileException e)
+        {
+            error.WriteLine($"dataset problem: {e.Message}");
+            return ExitCodes.BadData;
+        }
+
+        using (data)
+        {
+            manual_seed(spec.Seed);
+            var model = spec.Model.Build(data.Shape);
+            var trainer = new Trainer(new TrainerOptions
+            {
+                Model = model, Data = data, Schedule = spec.Schedule, Seed = spec.Seed, Device = device,
+                CheckpointDirectory = folder, Fingerprint = SpecFiles.Fingerprint(spec),
+            });
+            long parameters = model.parameters().Sum(p => p.numel());
+            output.WriteLine($"{spec.Model.DisplayName} ({ModelsVerb.Millions(parameters)} parameters) on {data.Name} " +
+                             $"[{data.Train.Count} train / {data.Test.Count} test, {data.Shape}], {DeviceChoice.Describe(device)}, seed {spec.Seed}");
+            output.WriteLine($"checkpoints: {folder}");
+            trainer.Resumed += done => output.WriteLine($"resuming after epoch {done} from {trainer.CheckpointPath}");
+            trainer.EpochCompleted += m => output.WriteLine(FormatEpoch(m, spec.Schedule.Epochs));
+            var result = await trainer.RunAsync(ct);
+            await File.WriteAllTextAsync(Path.Combine(folder, "metrics.json"), SpecJson.Write(result), CancellationToken.None);
+            output.WriteLine(Summary(result));
+            return result.Status switch
+            {
+                TrainingStatus.Completed => ExitCodes.Ok,
+                TrainingStatus.Cancelled => ExitCodes.Cancelled,
+                _ => ExitCodes.TrainingFailed,
+            };
+        }
+    }
+
+    public static string FormatEpoch(EpochMetrics m, int epochs) => string.Create(CultureInfo.InvariantCulture,
+        $"epoch {m.Epoch,3}/{epochs}  train loss {m.TrainLoss:0.0000} err {m.TrainError * 100,6:0.00}%  " +
+        $"test loss {m.TestLoss:0.0000} err {m.TestError * 100,6:0.00}%" +
+        (m.TestTop5Error is { } t5 ? $" top5 {t5 * 100:0.00}%" : "") +
+        $"  lr {m.LearningRate:0.#####}  {m.Seconds,6:0.0}s  {m.ImagesPerSecond,6:0} img/s");
+
+    public static string Summary(TrainingResult r)
+    {
+        if (r.Final is null) return $"{r.Status.ToString().ToLowerInvariant()}: {r.Reason ?? "no epoch finished"}";
+        var best = r.Best!;
+        string head = r.Status switch
+        {
+            TrainingStatus.Completed => "done",
+            TrainingStatus.Cancelled => "cancelled (re-run the same command to resume)",
+            _ => $"FAILED: {r.Reason}",
+        };
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{head}: final-epoch test error {r.Final.TestError * 100:0.00}% (epoch {r.Final.Epoch}), " +
+            $"best-epoch test error {best.TestError * 100:0.00}% (epoch {best.Epoch}), {r.WallSeconds:0.0} s wall");
+    }
+
+    static string Slug(string name) => new(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' ? c : '-').ToArray());
+}
