@@ -60,6 +60,15 @@ public static class Checkpoint
         return header;
     }
 
+    /// <summary>Loads only the weights (e.g. a finished teacher that a student learns from).</summary>
+    public static Header LoadWeights(string path, nn.Module model)
+    {
+        using var reader = new BinaryReader(File.OpenRead(path));
+        var header = ReadHeader(reader, path);
+        model.load(reader);
+        return header;
+    }
+
     static Header ReadHeader(BinaryReader reader, string path)
     {
         string magic;

@@ -72,7 +72,7 @@ public sealed class Trainer
             weight_decay: schedule.WeightDecay, nesterov: schedule.Nesterov);
         using var generator = new Generator((ulong)_o.Seed);
         var generators = new List<Generator> { generator };
-        if (_o.Objective is IHasGenerator withGenerator) generators.Add(withGenerator.Generator);
+        if (_o.Objective is Dkpp dkpp) generators.Add(dkpp.Generator);
 
         var history = new List<EpochMetrics>();
         double priorSeconds = 0;

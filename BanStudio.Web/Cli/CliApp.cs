@@ -23,6 +23,7 @@ public static class CliApp
         root.SetAction((parse, ct) => WebApp.RunAsync(parse.UnmatchedTokens.ToArray(), ct));
         root.Subcommands.Add(ModelsVerb.Create(output));
         root.Subcommands.Add(TrainVerb.Create(output, error));
+        root.Subcommands.Add(RunVerb.Create(output, error));
         return root;
     }
 }

@@ -14,6 +14,16 @@ public static class SpecFiles
         return SpecJson.Parse<T>(File.ReadAllText(file.FullName), what);
     }
 
+    public static void Report(TextWriter error, FileInfo file, string what, SpecValidationException e)
+    {
+        error.WriteLine($"{file.FullName} is not a valid {what}:");
+        foreach (var problem in e.Errors) error.WriteLine($"  {problem.Field}: {problem.Message}");
+    }
+
+    /// <summary>A name safe to use as a folder name.</summary>
+    public static string Slug(string name) =>
+        new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '-').ToArray());
+
     /// <summary>A short hash of the canonical JSON: a checkpoint made for another spec is never resumed.</summary>
     public static string Fingerprint<T>(T spec) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(SpecJson.Write(spec))))[..16];

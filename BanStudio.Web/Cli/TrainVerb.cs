@@ -36,13 +36,12 @@ public static class TrainVerb
         }
         catch (SpecValidationException e)
         {
-            error.WriteLine($"{specFile.FullName} is not a valid train spec:");
-            foreach (var problem in e.Errors) error.WriteLine($"  {problem.Field}: {problem.Message}");
+            SpecFiles.Report(error, specFile, "train spec", e);
             return ExitCodes.BadSpec;
         }
 
         var device = DeviceChoice.Resolve(spec.Device);
-        string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"train-{Slug(spec.Model.DisplayName)}-seed{spec.Seed}"));
+        string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"train-{SpecFiles.Slug(spec.Model.DisplayName)}-seed{spec.Seed}"));
         Data.ImageSplits data;
         try { data = spec.Dataset.Load(); }
         catch (DatasetFileException e)
@@ -98,6 +97,4 @@ public static class TrainVerb
             $"{head}: final-epoch test error {r.Final.TestError * 100:0.00}% (epoch {r.Final.Epoch}), " +
             $"best-epoch test error {best.TestError * 100:0.00}% (epoch {best.Epoch}), {r.WallSeconds:0.0} s wall");
     }
-
-    static string Slug(string name) => new(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' ? c : '-').ToArray());
 }

@@ -1,0 +1,73 @@
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Models;
+using BanStudio.Training.Objectives;
+
+namespace BanStudio.Tests.Experiments;
+
+public class ExperimentPlanTests
+{
+    static readonly DenseNetSpec Teacher = new(40, 12);
+
+    [Fact]
+    public void Each_generation_learns_from_the_previous_one_and_treatments_from_the_teacher()
+    {
+        var plan = ExperimentPlan.Create(new ExperimentSpec
+        {
+            Teacher = Teacher, Generations = 3, Treatments = [Treatment.BanPlusLabel, Treatment.Cwtm, Treatment.Dkpp, Treatment.Ban],
+        });
+        var steps = plan.Steps.ToDictionary(s => s.Column);
+        Assert.Null(steps["Teacher"].TeacherKey);
+        Assert.Equal(ObjectiveKind.Label, steps["Teacher"].Objective);
+        Assert.Equal(steps["Teacher"].Key, steps["BAN-1"].TeacherKey);
+        Assert.Equal(steps["BAN-1"].Key, steps["BAN-2"].TeacherKey);
+        Assert.Equal(steps["BAN-2"].Key, steps["BAN-3"].TeacherKey);
+        Assert.All(new[] { "BAN", "BAN+L", "CWTM", "DKPP" }, c => Assert.Equal(steps["Teacher"].Key, steps[c].TeacherKey));
+        Assert.Equal(ObjectiveKind.Ban, steps["BAN-2"].Objective);
+        Assert.Equal(ObjectiveKind.Cwtm, steps["CWTM"].Objective);
+        Assert.Equal(ObjectiveKind.Dkpp, steps["DKPP"].Objective);
+        Assert.Equal(ObjectiveKind.BanPlusLabel, steps["BAN+L"].Objective);
+        // every trained model gets its own seed (BAN and BAN-1 both learn from the teacher but differ in seed)
+        var trained = plan.Steps.Where(s => s.Kind == StepKind.Train).ToList();
+        Assert.Equal(trained.Count, trained.Select(s => s.ModelSeed).Distinct().Count());
+        // a student is trained only after the model it learns from
+        var order = plan.Steps.Select(s => s.Key).ToList();
+        Assert.All(trained.Where(s => s.TeacherKey is not null), s => Assert.True(order.IndexOf(s.TeacherKey!) < order.IndexOf(s.Key)));
+    }
+
+    [Fact]
+    public void Ensembles_average_consecutive_generations_and_may_include_the_teacher()
+    {
+        var spec = new ExperimentSpec { Teacher = Teacher, Generations = 3 };
+        var ensembles = ExperimentPlan.Create(spec).Steps.Where(s => s.Kind == StepKind.Ensemble).ToList();
+        Assert.Equal(["Ens*2", "Ens*3"], ensembles.Select(e => e.Column));
+        Assert.Equal(["seed-1/ban-1", "seed-1/ban-2"], ensembles[0].Members);
+        Assert.Equal(["seed-1/ban-1", "seed-1/ban-2", "seed-1/ban-3"], ensembles[1].Members);
+
+        var withTeacher = ExperimentPlan.Create(spec with { Generations = 2, EnsembleIncludesTeacher = true })
+            .Steps.Where(s => s.Kind == StepKind.Ensemble).ToList();
+        Assert.Equal(["seed-1/teacher", "seed-1/ban-1", "seed-1/ban-2"], withTeacher.Single(e => e.Column == "Ens*3").Members);
+    }
+
+    [Fact]
+    public void Every_seed_repeats_the_whole_plan_and_columns_follow_table_2()
+    {
+        var plan = ExperimentPlan.Create(new ExperimentSpec
+        {
+            Teacher = Teacher, Generations = 2, Treatments = [Treatment.Dkpp, Treatment.BanPlusLabel], Seeds = [1, 2, 3],
+        });
+        Assert.Equal(3 * 6, plan.Steps.Count);
+        Assert.Equal(["Teacher", "BAN+L", "DKPP", "BAN-1", "BAN-2", "Ens*2"], plan.Columns);
+        Assert.Equal(3, plan.Steps.Count(s => s.Column == "Teacher"));
+        Assert.Equal(plan.Steps.Count, plan.Steps.Select(s => s.Key).Distinct().Count());
+    }
+
+    [Fact]
+    public void Treatments_are_written_with_the_objective_names_in_json()
+    {
+        var spec = SpecJson.Parse<ExperimentSpec>(
+            """{"teacher": {"family": "densenet", "depth": 40, "growth": 12}, "treatments": ["ban+l", "cwtm", "dkpp", "ban"]}""", "spec");
+        Assert.Equal([Treatment.BanPlusLabel, Treatment.Cwtm, Treatment.Dkpp, Treatment.Ban], spec.Treatments);
+        Assert.Contains("\"ban+l\"", SpecJson.Write(spec));
+    }
+}

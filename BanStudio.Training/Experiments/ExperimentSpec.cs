@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+using BanStudio.Training.Data;
+using BanStudio.Training.Models;
+using BanStudio.Training.Training;
+
+namespace BanStudio.Training.Experiments;
+
+/// <summary>The treatments of Table 2 that learn from the teacher (besides the generation sequence).</summary>
+public enum Treatment
+{
+    /// <summary>"BAN": a BAN student of the teacher with its own seed, beside the sequence's BAN-1.</summary>
+    [JsonStringEnumMemberName("ban")] Ban,
+    /// <summary>"BAN+L": teacher outputs plus labels.</summary>
+    [JsonStringEnumMemberName("ban+l")] BanPlusLabel,
+    /// <summary>"CWTM": labels weighted by the teacher's max probability (Eq. 10).</summary>
+    [JsonStringEnumMemberName("cwtm")] Cwtm,
+    /// <summary>"DKPP": teacher outputs with the non-argmax probabilities permuted (Eq. 11).</summary>
+    [JsonStringEnumMemberName("dkpp")] Dkpp,
+}
+
+/// <summary>
+/// One born-again experiment, as a researcher writes it: a teacher trained with labels, a sequence of
+/// k born-again generations (generation i learns from generation i-1, Eq. 3), treatments that learn
+/// from the teacher, and BAN ensembles of consecutive generations (Eq. 4), repeated for each seed.
+/// </summary>
+public sealed record ExperimentSpec
+{
+    public string Name { get; init; } = "experiment";
+    public DatasetSpec Dataset { get; init; } = new();
+    public required ModelSpec Teacher { get; init; }
+    /// <summary>The students' architecture; null means the teacher's (born-again in the strict sense).</summary>
+    public ModelSpec? Student { get; init; }
+    /// <summary>k: BAN-1 ... BAN-k.</summary>
+    public int Generations { get; init; } = 2;
+    public Treatment[] Treatments { get; init; } = [];
+    /// <summary>Evaluate Ens*2 ... Ens*k (averaged softmax of BAN-1..BAN-i).</summary>
+    public bool Ensembles { get; init; } = true;
+    /// <summary>Also count the teacher as a member of each ensemble (Table 2's 80-120 row does this).</summary>
+    public bool EnsembleIncludesTeacher { get; init; }
+    /// <summary>Distillation temperature for BAN, BAN+L and DKPP; 1 in the paper.</summary>
+    public double Temperature { get; init; } = 1;
+    /// <summary>The objective of the generation sequence: "ban" in the paper's CNNs, "ban+l" for its LSTMs.</summary>
+    public string GenerationObjective { get; init; } = "ban";
+    public TrainingSchedule Schedule { get; init; } = new();
+    public long[] Seeds { get; init; } = [1];
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>The architecture every student uses.</summary>
+    public ModelSpec StudentModel => Student ?? Teacher;
+
+    /// <summary>True when students differ from the teacher in architecture (section 3.4, Table 3 right column, Table 5).</summary>
+    public bool IsCrossArchitecture => Student is not null && Student != Teacher;
+}

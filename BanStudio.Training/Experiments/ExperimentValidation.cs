@@ -1,0 +1,65 @@
+using BanStudio.Training.Models;
+using BanStudio.Training.Objectives;
+using BanStudio.Training.Training;
+
+namespace BanStudio.Training.Experiments;
+
+/// <summary>Every problem with an experiment spec, each naming its JSON field and the fix, before anything trains.</summary>
+public static class ExperimentValidation
+{
+    public const int MaxGenerations = 10;
+    public const int MaxSeeds = 20;
+
+    public static IReadOnlyList<SpecError> Validate(ExperimentSpec spec)
+    {
+        var errors = new List<SpecError>();
+        if (string.IsNullOrWhiteSpace(spec.Name) || spec.Name.Length > 100)
+            errors.Add(new("name", "give the experiment a name of 1 to 100 characters"));
+        if (spec.Dataset is null) errors.Add(new("dataset", "is required, e.g. {\"kind\": \"builtin\"}"));
+        else errors.AddRange(spec.Dataset.Validate());
+        if (spec.Teacher is null)
+            errors.Add(new("teacher", "is required: every student learns from a teacher trained with labels, e.g. {\"family\": \"densenet\", \"depth\": 40, \"growth\": 12}"));
+        else errors.AddRange(Prefixed("teacher", spec.Teacher.Validate()));
+        if (spec.Student is not null) errors.AddRange(Prefixed("student", spec.Student.Validate()));
+        if (spec.Generations is < 0 or > MaxGenerations)
+            errors.Add(new("generations", $"must be between 0 and {MaxGenerations} (got {spec.Generations}); the paper trains up to 3"));
+        if (spec.Treatments is null) errors.Add(new("treatments", "must be a list (possibly empty) of: ban, ban+l, cwtm, dkpp"));
+        if (spec.Generations == 0 && (spec.Treatments?.Length ?? 0) == 0)
+            errors.Add(new("generations", "with no generations and no treatments only the teacher would train; ask for at least 1 generation or a treatment"));
+        if (!(spec.Temperature > 0 && spec.Temperature <= 100))
+            errors.Add(new("temperature", $"must be positive and at most 100 (got {spec.Temperature}); the paper uses 1"));
+        try
+        {
+            var kind = Objective.Parse(spec.GenerationObjective ?? "");
+            if (kind is not (ObjectiveKind.Ban or ObjectiveKind.BanPlusLabel))
+                errors.Add(new("generationObjective", $"generations learn from their predecessor with \"ban\" or \"ban+l\", not \"{spec.GenerationObjective}\""));
+        }
+        catch (ArgumentException)
+        {
+            errors.Add(new("generationObjective", $"unknown objective \"{spec.GenerationObjective}\"; use \"ban\" (the paper's CNNs) or \"ban+l\" (its LSTMs)"));
+        }
+        if (spec.Schedule is null) errors.Add(new("schedule", "is required"));
+        else errors.AddRange(spec.Schedule.Validate());
+        if (spec.Seeds is null || spec.Seeds.Length == 0 || spec.Seeds.Length > MaxSeeds)
+            errors.Add(new("seeds", $"give 1 to {MaxSeeds} seeds, e.g. [1, 2, 3]"));
+        else if (spec.Seeds.Distinct().Count() != spec.Seeds.Length)
+            errors.Add(new("seeds", "seeds must be distinct: two runs with the same seed give the same numbers"));
+        else if (spec.Seeds.Any(s => s is < 0 or > 1_000_000_000))
+            errors.Add(new("seeds", "each seed must be between 0 and 1000000000"));
+        if (DeviceChoice.Check(spec.Device) is { } deviceError) errors.Add(new("device", deviceError));
+        if (spec.Teacher is not null && spec.Student is not null && errors.Count == 0)
+            errors.AddRange(CrossArchitectureErrors(spec.Teacher, spec.Student));
+        return errors;
+    }
+
+    static IEnumerable<SpecError> CrossArchitectureErrors(ModelSpec teacher, ModelSpec student)
+    {
+        if (student is BanResNetSpec banResNet && teacher is not DenseNetSpec)
+            yield return new("student", $"{banResNet.DisplayName} is built to match a DenseNet teacher's stage shapes and share its conv1 and fc-output; the teacher is {teacher.DisplayName}. Use a DenseNet teacher, or a wide-resnet / preact-resnet student");
+        else if (student is BanResNetSpec b && teacher is DenseNetSpec d && b.Teacher != d)
+            yield return new("student.teacher", $"{b.DisplayName} matches the stage shapes of {b.Teacher.DisplayName}, but the teacher is {d.DisplayName}; set student.teacher to the same DenseNet as the teacher");
+    }
+
+    static IEnumerable<SpecError> Prefixed(string prefix, IEnumerable<SpecError> errors) =>
+        errors.Select(e => e with { Field = $"{prefix}.{e.Field}" });
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using CsvHelper;
+
+namespace BanStudio.Training.Experiments;
+
+/// <summary>results.csv: one row per trained model or ensemble; errors in percent, labelled final-epoch vs best-epoch.</summary>
+public static class ResultsCsv
+{
+    public static readonly string[] Header =
+    [
+        "key", "seed", "column", "generation", "model", "objective", "teacher", "status", "reason",
+        "final_epoch_test_error_pct", "best_epoch_test_error_pct", "best_epoch", "final_test_loss",
+        "final_test_top5_error_pct", "improvement_over_teacher_pct_points", "parameters", "epochs", "wall_seconds",
+    ];
+
+    public static void Write(string path, IEnumerable<ModelResult> results)
+    {
+        using var writer = new StreamWriter(path + ".tmp");
+        using (var csv = new CsvWriter(writer, CultureInfo.InvariantCulture))
+        {
+            foreach (var h in Header) csv.WriteField(h);
+            csv.NextRecord();
+            foreach (var r in results)
+            {
+                csv.WriteField(r.Key);
+                csv.WriteField(r.Seed);
+                csv.WriteField(r.Column);
+                csv.WriteField(r.Generation);
+                csv.WriteField(r.Model);
+                csv.WriteField(r.Objective);
+                csv.WriteField(r.TeacherKey ?? "");
+                csv.WriteField(r.Status.ToString().ToLowerInvariant());
+                csv.WriteField(r.Reason ?? "");
+                csv.WriteField(Percent(r.FinalTestError));
+                csv.WriteField(Percent(r.BestTestError));
+                csv.WriteField(r.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "");
+                csv.WriteField(Number(r.FinalTestLoss));
+                csv.WriteField(Percent(r.FinalTestTop5Error));
+                csv.WriteField(Number(r.ImprovementOverTeacher));
+                csv.WriteField(r.Parameters);
+                csv.WriteField(r.Epochs);
+                csv.WriteField(r.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture));
+                csv.NextRecord();
+            }
+        }
+        writer.Close();
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    static string Percent(double? fraction) => fraction is { } f ? (f * 100).ToString("0.00", CultureInfo.InvariantCulture) : "";
+    static string Number(double? value) => value is { } v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "";
+}
