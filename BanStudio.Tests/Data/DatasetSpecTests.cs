@@ -24,6 +24,7 @@ public sealed class DatasetSpecTests : IDisposable
         Assert.Contains("\"kind\":\"cifar100\"", json);
         Assert.Contains("\"trainLimit\":5000", json);
         Assert.Contains("\"limitMode\":\"first\"", json);
+        Assert.DoesNotContain("seed", json);
         Assert.Equal(spec, JsonSerializer.Deserialize<DatasetSpec>(json, Web));
         Assert.Equal(new DatasetSpec(), JsonSerializer.Deserialize<DatasetSpec>("{}", Web));
         Assert.Equal(new DatasetSpec(Seed: 4), JsonSerializer.Deserialize<DatasetSpec>("{\"kind\":\"builtin\",\"seed\":4}", Web));

@@ -74,7 +74,7 @@ public static class BuiltinDataset
         var cy = U(-0.4f, 0.4f);
         var scale = U(0.45f, 0.8f);
         var angle = U(0, 2 * MathF.PI);
-        var jitter = U(-0.35f, 0.35f);          // stripe orientation jitter, radians (about ±20°)
+        var jitter = U(-0.35f, 0.35f);          // orientation jitter of upright classes, radians (about ±20°)
         var aux = U(0, 1);                      // ring width, arm width, crescent bite, stripe period
         var phase = U(0, 2 * MathF.PI);
         var background = U(0, 1, 3);
@@ -95,8 +95,10 @@ public static class BuiltinDataset
         var x = axis.view(1, ImageSize, 1).transpose(1, 2);
         var dx = x - cx.view(-1, 1, 1);
         var dy = y - cy.view(-1, 1, 1);
-        var isStripes = labels.eq(5).logical_or(labels.eq(6));
-        var theta = where(isStripes, jitter + labels.eq(6).to(ScalarType.Float32) * (MathF.PI / 2), angle).view(-1, 1, 1);
+        // Shapes and stripes stand roughly upright (within about ±20°): the stripes' orientation is their
+        // class, and a full turn would make a square a diamond. Round classes and textures turn freely.
+        var upright = labels.eq(2).logical_or(labels.eq(3)).logical_or(labels.eq(4)).logical_or(labels.eq(5)).logical_or(labels.eq(6));
+        var theta = where(upright, jitter + labels.eq(6).to(ScalarType.Float32) * (MathF.PI / 2), angle).view(-1, 1, 1);
         var s = scale.view(-1, 1, 1);
         var u = (dx * theta.cos() + dy * theta.sin()) / s;
         var v = (dy * theta.cos() - dx * theta.sin()) / s;

@@ -17,18 +17,21 @@ namespace BanStudio.Training.Data;
 /// <param name="LimitMode">How the limits pick images: balanced over classes (default) or the first N.</param>
 public sealed record DatasetSpec(
     string Kind = DatasetKinds.Builtin,
-    string? Path = null,
-    int? Seed = null,
-    int? TrainSize = null,
-    int? TestSize = null,
-    int? TrainLimit = null,
-    int? TestLimit = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Path = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Seed = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrainSize = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestSize = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrainLimit = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestLimit = null,
     LimitMode LimitMode = LimitMode.Stratified)
 {
     public const int MaxBuiltinTrainSize = 200_000;
     public const int MaxBuiltinTestSize = 100_000;
 
     [JsonIgnore] public bool IsBuiltin => Kind == DatasetKinds.Builtin;
+
+    /// <summary>Name, shape and split sizes known without reading any file (for building models); null for an unknown kind.</summary>
+    [JsonIgnore] public DatasetInfo? Info => DatasetKinds.IsKnown(Kind) ? DatasetKinds.Info(Kind) : null;
 
     /// <summary>"CIFAR-100", "Built-in shapes (seed 3)", "CIFAR-10, 5,000 of the training images"...</summary>
     [JsonIgnore]
