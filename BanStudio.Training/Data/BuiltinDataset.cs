@@ -6,9 +6,10 @@ namespace BanStudio.Training.Data;
 /// The dataset the app makes itself, so a first experiment needs no files: 32x32 RGB images of ten
 /// procedural classes (<see cref="ClassNames"/>), each a shape or texture drawn at a random position,
 /// scale, rotation and colour over a cluttered, noisy background. Some samples are genuinely ambiguous
-/// (low contrast, a thick ring that is nearly a disc, sparse dots that are nearly a checkerboard), so a small
-/// CNN learns it well but not perfectly. Everything is drawn from one seeded <see cref="Generator"/> per split
-/// with batched tensor ops: the same seed gives the same bytes (on the same libtorch build).
+/// (a ring so thick it is nearly a disc, a crescent with hardly a bite, dots so big they nearly make a
+/// checkerboard), so a small CNN learns it well but not perfectly. Everything is drawn from one seeded
+/// <see cref="Generator"/> per split with batched tensor ops: the same seed gives the same bytes (on the same
+/// libtorch build).
 /// </summary>
 public static class BuiltinDataset
 {
@@ -75,7 +76,8 @@ public static class BuiltinDataset
         var scale = U(0.45f, 0.8f);
         var angle = U(0, 2 * MathF.PI);
         var jitter = U(-0.35f, 0.35f);          // orientation jitter of upright classes, radians (about ±20°)
-        var aux = U(0, 1);                      // ring width, arm width, crescent bite, stripe period
+        var aux = U(0, 1);                      // ring width, arm width, crescent bite, texture period
+        var aux2 = U(0, 1);                     // dot size
         var phase = U(0, 2 * MathF.PI);
         var background = U(0, 1, 3);
         var direction = randn([b, 3], generator: g);
@@ -109,8 +111,8 @@ public static class BuiltinDataset
             var index = labels.eq(c).nonzero().view(-1);
             if (index.shape[0] == 0) continue;
             var sd = SignedDistance(c, u.index_select(0, index), v.index_select(0, index),
-                aux.index_select(0, index).view(-1, 1, 1), phase.index_select(0, index).view(-1, 1, 1),
-                s.index_select(0, index));
+                aux.index_select(0, index).view(-1, 1, 1), aux2.index_select(0, index).view(-1, 1, 1),
+                phase.index_select(0, index).view(-1, 1, 1), s.index_select(0, index));
             // Signed distance in local units -> pixels (one local unit is scale * 16 px), about 1 px of soft edge.
             var edge = (sd * s.index_select(0, index) * (ImageSize / 2f) * 2.5f).sigmoid();
             mask.index_copy_(0, index, edge);
@@ -123,15 +125,25 @@ public static class BuiltinDataset
         var blob = (-((x - blobX.view(-1, 1, 1)).square() + (y - blobY.view(-1, 1, 1)).square())
                     / (2 * blobSize.view(-1, 1, 1).square())).exp();
         bg = bg + blob.unsqueeze(1) * blobColour.view(b, 3, 1, 1);
-        // Foreground: the background colour pushed a random distance in a random colour direction.
-        var fg = (background + nn.functional.normalize(direction, dim: 1) * contrast.view(-1, 1)).clamp(0, 1).view(b, 3, 1, 1);
+        // Foreground: the background colour pushed a random distance in a random colour direction, or the
+        // opposite one when that keeps more of the contrast inside the colour cube.
+        var push = nn.functional.normalize(direction, dim: 1) * contrast.view(-1, 1);
+        var away = (background + push).clamp(0, 1);
+        var back = (background - push).clamp(0, 1);
+        var fartherAway = (away - background).norm(1, true).ge((back - background).norm(1, true));
+        var fg = where(fartherAway, away, back).view(b, 3, 1, 1);
         var m = mask.unsqueeze(1);
         var image = bg * (1 - m) + fg * m + noise * noiseAmount.view(-1, 1, 1, 1);
         return image.clamp_(0, 1).mul_(255).round_().to(ScalarType.Byte).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Positive inside the class's shape, in local units (the shape's radius is about 1).</summary>
-    static Tensor SignedDistance(int c, Tensor u, Tensor v, Tensor aux, Tensor phase, Tensor scale)
+    /// <summary>
+    /// Positive inside the class's shape, in local units (the shape's radius is about 1). The ranges overlap
+    /// on purpose at their ends: the thickest rings have almost no hole (a disc), the crescents with the
+    /// smallest bite are nearly discs, and the biggest dots nearly fill a checkerboard, so some samples are
+    /// ambiguous and test accuracy stays below 100%.
+    /// </summary>
+    static Tensor SignedDistance(int c, Tensor u, Tensor v, Tensor aux, Tensor aux2, Tensor phase, Tensor scale)
     {
         var d = (u.square() + v.square()).sqrt();
         var disc = 1 - d;
@@ -140,14 +152,14 @@ public static class BuiltinDataset
         return c switch
         {
             0 => disc,
-            1 => (0.12 + 0.28 * aux) - (d - 0.72).abs(),
+            1 => (0.12 + 0.63 * aux) - (d - 0.72).abs(),
             2 => 0.8 - maximum(u.abs(), v.abs()),
             3 => Cross(u, v, 0.18 + 0.17 * aux),
             4 => Triangle(u, v),
             5 or 6 => minimum(disc, (2 * MathF.PI * v / period + phase).sin() * 0.25),
             7 => minimum(disc, ((2 * MathF.PI * u / period + phase).sin() * (2 * MathF.PI * v / period).sin()) * 0.25),
-            8 => minimum(disc, ((2 * MathF.PI * u / period + phase).sin() * (2 * MathF.PI * v / period).sin() - 0.45) * 0.3),
-            9 => minimum(disc, ((u - (0.35 + 0.35 * aux)).square() + v.square()).sqrt() - 0.8),
+            8 => minimum(disc, ((2 * MathF.PI * u / period + phase).sin() * (2 * MathF.PI * v / period).sin() - (0.05 + 0.55 * aux2)) * 0.3),
+            9 => minimum(disc, ((u - (0.35 + 1.35 * aux)).square() + v.square()).sqrt() - 0.8),
             _ => throw new ArgumentOutOfRangeException(nameof(c)),
         };
     }

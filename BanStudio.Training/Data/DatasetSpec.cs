@@ -33,7 +33,7 @@ public sealed record DatasetSpec(
     /// <summary>Name, shape and split sizes known without reading any file (for building models); null for an unknown kind.</summary>
     [JsonIgnore] public DatasetInfo? Info => DatasetKinds.IsKnown(Kind) ? DatasetKinds.Info(Kind) : null;
 
-    /// <summary>"CIFAR-100", "Built-in shapes (seed 3)", "CIFAR-10, 5,000 of the training images"...</summary>
+    /// <summary>"CIFAR-100", "Built-in shapes (seed 3)", "CIFAR-10, 5,000 train / 1,000 test (stratified)".</summary>
     [JsonIgnore]
     public string DisplayName
     {
