@@ -35,6 +35,36 @@ public sealed class ImageDataset : IDisposable
     public DataShape Shape { get; }
     public int Count => (int)Images.shape[0];
 
+    /// <summary>
+    /// The images (uint8) and labels at <paramref name="indices"/>, on <paramref name="device"/> (default: where
+    /// the dataset is). Call it inside the step's dispose scope: the tensors belong to the caller's scope.
+    /// </summary>
+    public (Tensor Images, Tensor Labels) Batch(ReadOnlySpan<long> indices, Device? device = null)
+    {
+        using var index = torch.tensor(indices.ToArray());
+        var images = Images.index_select(0, index);
+        var labels = Labels.index_select(0, index);
+        if (device is null || device.type == Images.device.type && device.index == Images.device.index) return (images, labels);
+        using (images)
+        using (labels)
+            return (images.to(device), labels.to(device));
+    }
+
+    /// <summary>A new dataset holding copies of the images at <paramref name="indices"/>, in that order.</summary>
+    public ImageDataset Subset(IReadOnlyList<long> indices, string? name = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var index = torch.tensor(indices.ToArray());
+        return new ImageDataset(name ?? Name, Images.index_select(0, index), Labels.index_select(0, index), Shape.Classes);
+    }
+
+    /// <summary>How many images each class has (index = label).</summary>
+    public long[] ClassCounts()
+    {
+        using var counts = Labels.bincount(null, Shape.Classes);
+        return counts.data<long>().ToArray();
+    }
+
     public void Dispose()
     {
         Images.Dispose();
@@ -44,8 +74,19 @@ public sealed class ImageDataset : IDisposable
 
 /// <summary>A dataset's train and test splits with the per-channel statistics used to normalise them.</summary>
 public sealed class ImageSplits(string name, ImageDataset train, ImageDataset test, IReadOnlyList<string> classNames,
-    float[] mean, float[] std) : IDisposable
+    float[] mean, float[] std, string? location = null) : IDisposable
 {
+    /// <summary>
+    /// Splits whose normalisation statistics are computed from <paramref name="train"/>'s images
+    /// (see <see cref="ChannelStatistics"/>). Takes ownership of both datasets.
+    /// </summary>
+    public static ImageSplits WithTrainStatistics(string name, ImageDataset train, ImageDataset test,
+        IReadOnlyList<string> classNames, string? location = null)
+    {
+        var (mean, std) = ChannelStatistics.Compute(train.Images);
+        return new ImageSplits(name, train, test, classNames, mean, std, location);
+    }
+
     public string Name { get; } = name;
     public ImageDataset Train { get; } = train;
     public ImageDataset Test { get; } = test;
@@ -55,6 +96,8 @@ public sealed class ImageSplits(string name, ImageDataset train, ImageDataset te
     /// <summary>Per-channel standard deviation of the training images, in [0,1] units.</summary>
     public float[] Std { get; } = std;
     public DataShape Shape => Train.Shape;
+    /// <summary>The folder the files were read from; null for the built-in dataset.</summary>
+    public string? Location { get; } = location;
 
     public void Dispose()
     {
