@@ -73,7 +73,7 @@ public sealed class TrainerTests : IDisposable
         var actual = c.parameters().ToList();
         Assert.Equal(expected.Count, actual.Count);
         for (int i = 0; i < expected.Count; i++)
-            Assert.True(expected[i].equal(actual[i]), $"parameter {i} differs after resume");
+            Assert.True(expected[i].eq(actual[i]).all().item<bool>(), $"parameter {i} differs after resume");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using BanStudio.Training.Data;
 using BanStudio.Training.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BanStudio.Training.Experiments;
@@ -31,7 +32,7 @@ public static class Ensemble
             var probability = AverageSoftmax(members, x);
             nll += -probability.clamp_min(1e-12).log().gather(1, y.unsqueeze(1)).sum().item<float>();
             wrong += probability.argmax(1).ne(y).sum().item<long>();
-            if (top5) wrong5 += count - probability.topk(5, dim: 1).indices.eq(y.unsqueeze(1)).any(1).sum().item<long>();
+            if (top5) wrong5 += count - probability.topk(5, dim: 1).indexes.eq(y.unsqueeze(1)).any(1).sum().item<long>();
         }
         return new Score((double)wrong / test.Count, nll / test.Count, top5 ? (double)wrong5 / test.Count : null);
     }

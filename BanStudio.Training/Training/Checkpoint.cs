@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BanStudio.Training.Training;
@@ -16,9 +17,10 @@ public static class Checkpoint
 
     public sealed record Header(string Fingerprint, int EpochsDone, List<EpochMetrics> History, double WallSeconds);
 
-    public static void Save(string path, Header header, nn.Module model, optim.Optimizer optimizer,
+    public static void Save(string path, Header header, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer,
         IReadOnlyList<Generator> generators)
     {
+        using var scope = NewDisposeScope(); // the generator states read here are temporaries
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string tmp = path + ".tmp";
         using (var stream = File.Create(tmp))
@@ -46,8 +48,9 @@ public static class Checkpoint
     }
 
     /// <summary>Restores a checkpoint into a freshly built model and optimiser with the same shapes.</summary>
-    public static Header Load(string path, nn.Module model, optim.Optimizer optimizer, IReadOnlyList<Generator> generators)
+    public static Header Load(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, IReadOnlyList<Generator> generators)
     {
+        using var scope = NewDisposeScope();
         using var reader = new BinaryReader(File.OpenRead(path));
         var header = ReadHeader(reader, path);
         model.load(reader);

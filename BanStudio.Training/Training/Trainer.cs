@@ -129,7 +129,7 @@ public sealed class Trainer
         ? ""
         : $" (the checkpoint after epoch {epochsDone} is kept in {CheckpointPath})";
 
-    (double Loss, double Error, bool Cancelled) TrainEpoch(BanModel model, optim.Optimizer optimizer,
+    (double Loss, double Error, bool Cancelled) TrainEpoch(BanModel model, TorchSharp.Modules.OptimizerHelper optimizer,
         BatchTransform transform, Generator generator, int epoch, CancellationToken cancellationToken)
     {
         model.train();
@@ -191,7 +191,7 @@ public sealed class Trainer
             wrong += logits.argmax(1).ne(y).sum().item<long>();
             if (top5)
             {
-                var best5 = logits.topk(5, dim: 1).indices;
+                var best5 = logits.topk(5, dim: 1).indexes;
                 wrong5 += count - best5.eq(y.unsqueeze(1)).any(1).sum().item<long>();
             }
         }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BanStudio.Training;
+using BanStudio.Training.Data;
 using BanStudio.Training.Training;
 using static TorchSharp.torch;
 
@@ -42,7 +43,7 @@ public static class TrainVerb
 
         var device = DeviceChoice.Resolve(spec.Device);
         string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"train-{SpecFiles.Slug(spec.Model.DisplayName)}-seed{spec.Seed}"));
-        Data.ImageSplits data;
+        ImageSplits data;
         try { data = spec.Dataset.Load(); }
         catch (DatasetFileException e)
         {
@@ -52,8 +53,8 @@ public static class TrainVerb
 
         using (data)
         {
-            manual_seed(spec.Seed);
-            var model = spec.Model.Build(data.Shape);
+            manual_seed(spec.Seed); // dropout draws from the global generator
+            var model = spec.Model.Build(data.Shape, spec.Seed);
             var trainer = new Trainer(new TrainerOptions
             {
                 Model = model, Data = data, Schedule = spec.Schedule, Seed = spec.Seed, Device = device,
@@ -77,11 +78,13 @@ public static class TrainVerb
         }
     }
 
-    public static string FormatEpoch(EpochMetrics m, int epochs) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {m.Epoch,3}/{epochs}  train loss {m.TrainLoss:0.0000} err {m.TrainError * 100,6:0.00}%  " +
-        $"test loss {m.TestLoss:0.0000} err {m.TestError * 100,6:0.00}%" +
-        (m.TestTop5Error is { } t5 ? $" top5 {t5 * 100:0.00}%" : "") +
-        $"  lr {m.LearningRate:0.#####}  {m.Seconds,6:0.0}s  {m.ImagesPerSecond,6:0} img/s");
+    public static string FormatEpoch(EpochMetrics m, int epochs)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string top5 = m.TestTop5Error is { } t5 ? string.Create(c, $" top5 {t5 * 100:0.00}%") : "";
+        return string.Create(c,
+            $"epoch {m.Epoch,3}/{epochs}  train loss {m.TrainLoss:0.0000} err {m.TrainError * 100,6:0.00}%  test loss {m.TestLoss:0.0000} err {m.TestError * 100,6:0.00}%{top5}  lr {m.LearningRate:0.#####}  {m.Seconds,6:0.0}s  {m.ImagesPerSecond,6:0} img/s");
+    }
 
     public static string Summary(TrainingResult r)
     {
