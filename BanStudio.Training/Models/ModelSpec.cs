@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using BanStudio.Training.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BanStudio.Training.Models;
@@ -10,7 +11,10 @@ namespace BanStudio.Training.Models;
 /// from the dataset at <see cref="Build"/> time.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "family", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
-// Concrete families register here with [JsonDerivedType(typeof(XSpec), "x")].
+[JsonDerivedType(typeof(DenseNetSpec), "densenet")]
+[JsonDerivedType(typeof(WideResNetSpec), "wideresnet")]
+[JsonDerivedType(typeof(PreResNetSpec), "preresnet")]
+[JsonDerivedType(typeof(BanResNetSpec), "banresnet")]
 public abstract record ModelSpec
 {
     /// <summary>The name a researcher knows it by, e.g. "DenseNet-112-33" or "WRN-28-10".</summary>
@@ -19,8 +23,38 @@ public abstract record ModelSpec
     /// <summary>Every problem with this spec, each naming its JSON field and the fix; empty when valid.</summary>
     public abstract IReadOnlyList<SpecError> Validate();
 
-    /// <summary>Builds a freshly initialised network for this data shape (validates first).</summary>
-    public abstract BanModel Build(DataShape shape);
+    /// <summary>
+    /// Builds a freshly initialised network for this data shape (validates first).
+    /// With a <paramref name="seed"/> the initial weights depend on it alone (two builds with one
+    /// seed on one device are identical); without one they come from torch's global generator,
+    /// so <c>torch.manual_seed</c> governs them as in PyTorch. <paramref name="device"/> defaults to the CPU.
+    /// </summary>
+    public BanModel Build(DataShape shape, long? seed = null, Device? device = null)
+    {
+        SpecValidationException.ThrowIfAny(Validate());
+        var model = Create(shape, device);
+        if (device?.type == DeviceType.META) return model; // shapes only: nothing to initialise
+        using var generator = seed is null ? null : new Generator(unchecked((ulong)seed.Value), device ?? CPU);
+        WeightInit.Apply(model, generator);
+        return model;
+    }
+
+    /// <summary>
+    /// The number of trainable parameters <see cref="Build"/> would give, without allocating them:
+    /// the very same modules are constructed on libtorch's "meta" device, which records shapes only,
+    /// so a 90M-parameter network costs microseconds and no memory, and the count cannot drift from the model.
+    /// </summary>
+    public long CountParameters(DataShape shape)
+    {
+        SpecValidationException.ThrowIfAny(Validate());
+        using var model = Create(shape, META);
+        return model.parameters().Sum(p => p.numel());
+    }
+
+    /// <summary>Constructs the modules (uninitialised) on <paramref name="device"/>; the spec is valid here.</summary>
+    protected abstract BanModel Create(DataShape shape, Device? device);
+
+    private static readonly Device META = new(DeviceType.META);
 }
 
 /// <summary>
@@ -34,4 +68,35 @@ public abstract class BanModel(string name) : nn.Module<Tensor, Tensor>(name)
 
     /// <summary>The last fully connected layer (fc-output).</summary>
     public abstract nn.Module<Tensor, Tensor> Classifier { get; }
+
+    /// <summary>
+    /// Section 3.4 / Table 5: the student takes the teacher's trained first convolution and last
+    /// fully connected layer and keeps them frozen. Copies both from <paramref name="teacher"/> into
+    /// this model and sets requires_grad to false on them. Hand only the parameters that still
+    /// require grad to the optimiser, or weight decay would keep shrinking the frozen ones.
+    /// </summary>
+    /// <exception cref="ArgumentException">When a stem or classifier tensor differs in shape; nothing is copied then.</exception>
+    public void CopyAndFreezeStemAndClassifier(BanModel teacher)
+    {
+        var pairs = SharedPairs(teacher.Stem, Stem, "stem").Concat(SharedPairs(teacher.Classifier, Classifier, "classifier")).ToList();
+        using var noGrad = no_grad();
+        foreach (var (from, to) in pairs)
+        {
+            to.copy_(from);
+            to.requires_grad_(false);
+        }
+    }
+
+    private static IEnumerable<(Tensor From, Tensor To)> SharedPairs(nn.Module from, nn.Module to, string what)
+    {
+        var source = from.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        var target = to.named_parameters().ToList();
+        if (source.Count != target.Count || target.Any(t => !source.ContainsKey(t.name)))
+            throw new ArgumentException($"The teacher's {what} has parameters [{string.Join(", ", source.Keys)}], the student's [{string.Join(", ", target.Select(t => t.name))}].");
+        var pairs = target.Select(t => (From: source[t.name], To: (Tensor)t.parameter)).ToList();
+        var (f, t) = pairs.FirstOrDefault(p => !p.From.shape.SequenceEqual(p.To.shape));
+        if (f is not null)
+            throw new ArgumentException($"The teacher's {what} is [{string.Join(", ", f.shape)}], the student's [{string.Join(", ", t.shape)}]: they cannot share it.");
+        return pairs;
+    }
 }
