@@ -7,16 +7,26 @@ namespace BanStudio.Training;
 /// <summary>The one JSON dialect of every spec file: camelCase, enums as strings, comments and trailing commas allowed.</summary>
 public static class SpecJson
 {
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    static JsonSerializerOptions CreateOptions()
     {
-        WriteIndented = true,
-        // Spec files are read by people: keep "ban+l" readable rather than "ban\u002Bl".
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            // Hand-written files do not always put "family" first.
+            AllowOutOfOrderMetadataProperties = true,
+            // Spec files are read by people: keep "ban+l" readable rather than "ban\u002Bl".
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     /// <summary>
     /// Parses a spec, turning System.Text.Json's exceptions into a <see cref="SpecValidationException"/>
@@ -33,6 +43,8 @@ public static class SpecJson
         {
             string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
             string message = e.Message.Split(" Path:")[0];
+            if (message.Contains("type discriminator", StringComparison.OrdinalIgnoreCase))
+                message = $"unknown or missing model \"family\"; known families are {string.Join(", ", Models.ModelSpecJson.Families)}";
             throw new SpecValidationException([new SpecError(field, $"{what} is not valid JSON for this field: {message}")]);
         }
     }

@@ -10,8 +10,8 @@ namespace BanStudio.Tests.Training;
 [Collection(TorchCollection.Name)]
 public sealed class TrainerTests : IDisposable
 {
-    static readonly DenseNetSpec Tiny = new(10, 8);
-    readonly ImageSplits _data = BuiltinDataset.Generate(seed: 0, trainSize: 2000, testSize: 500);
+    static readonly WideResNetSpec Tiny = new(10, 1, DropRate: 0);
+    readonly ImageSplits _data = BuiltinDataset.Generate(seed: 0, trainSize: 3000, testSize: 500);
     readonly string _dir = Directory.CreateTempSubdirectory("ban-trainer-").FullName;
 
     public void Dispose()
@@ -21,22 +21,22 @@ public sealed class TrainerTests : IDisposable
     }
 
     TrainerOptions Options(BanModel model, int epochs, string? checkpoints = null, IDistillationObjective? objective = null,
-        BanModel? teacher = null, double lr = 0.1) => new()
+        BanModel? teacher = null, double lr = 0.05) => new()
     {
         Model = model, Data = _data, Seed = 7, CheckpointDirectory = checkpoints, Teacher = teacher,
         Objective = objective ?? new Label(),
-        Schedule = new TrainingSchedule { Epochs = epochs, BatchSize = 64, LearningRate = lr },
+        Schedule = new TrainingSchedule { Epochs = epochs, BatchSize = 64, LearningRate = lr, Milestones = [0.75] },
     };
 
     [Fact]
-    public void A_tiny_densenet_learns_the_builtin_dataset_well_below_chance()
+    public void A_tiny_wide_resnet_learns_the_builtin_dataset_well_below_chance()
     {
         using var model = Tiny.Build(_data.Shape, seed: 1);
         var result = new Trainer(Options(model, epochs: 4)).Run();
         Assert.Equal(TrainingStatus.Completed, result.Status);
         Assert.Equal(4, result.History.Count);
         // chance is 90% error on 10 balanced classes
-        Assert.True(result.FinalTestError < 0.6, $"final test error {result.FinalTestError:P1} is not well below chance (90%)");
+        Assert.True(result.FinalTestError < 0.7, $"final test error {result.FinalTestError:P1} is not well below chance (90%)");
         Assert.True(result.History[^1].TrainLoss < result.History[0].TrainLoss, "train loss did not fall");
         Assert.Equal(result.History[^1].TestError, result.FinalTestError);
         Assert.All(result.History, m => Assert.InRange(m.TestError, 0, 1));
@@ -98,7 +98,7 @@ public sealed class TrainerTests : IDisposable
         trainer.EpochCompleted += _ => live.Add(Tensor.TotalCount);
         trainer.Run();
         // After the first epoch (which creates the optimiser's momentum buffers) the number of live
-        // tensors must not grow: a leak of even one tensor per batch would add ~30 per epoch here.
+        // tensors must not grow: a leak of even one tensor per batch would add ~47 per epoch here.
         Assert.Equal(5, live.Count);
         Assert.True(live.Skip(1).Max() - live[1] <= 2, $"live tensors per epoch: {string.Join(", ", live)}");
     }
@@ -108,7 +108,7 @@ public sealed class TrainerTests : IDisposable
     {
         using var model = Tiny.Build(_data.Shape, seed: 1);
         string dir = Path.Combine(_dir, "nan");
-        var objective = new PoisonAfter(batches: 40); // 32 batches per epoch: poisoned in epoch 2
+        var objective = new PoisonAfter(batches: 60); // 47 batches per epoch: poisoned in epoch 2
         var result = new Trainer(Options(model, 3, dir, objective)).Run();
         Assert.Equal(TrainingStatus.Failed, result.Status);
         Assert.Contains("NaN", result.Reason);

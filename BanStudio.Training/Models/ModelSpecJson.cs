@@ -5,14 +5,12 @@ using System.Text.Json.Serialization;
 namespace BanStudio.Training.Models;
 
 /// <summary>
-/// How model specs are written and read on their own: camelCase names, comments and trailing commas
-/// allowed, unknown members refused (a misspelt "growht" must not silently build a default network),
-/// the "family" discriminator anywhere in the object (hand-written files do not always put it
-/// first), unset optional members left out.
+/// Model specs on their own, in <see cref="SpecJson"/>'s dialect: unknown members refused (a misspelt
+/// "growht" must not silently build a default network), "family" anywhere in the object.
 /// </summary>
 public static class ModelSpecJson
 {
-    public static JsonSerializerOptions Options { get; } = CreateOptions();
+    public static JsonSerializerOptions Options => SpecJson.Options;
 
     /// <summary>The "family" values, from the [JsonDerivedType] registrations on <see cref="ModelSpec"/>, sorted.</summary>
     public static IReadOnlyList<string> Families { get; } = typeof(ModelSpec)
@@ -41,19 +39,5 @@ public static class ModelSpecJson
         }
         return JsonSerializer.Deserialize<ModelSpec>(json, Options)
             ?? throw new JsonException("A model spec cannot be null.");
-    }
-
-    private static JsonSerializerOptions CreateOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            AllowOutOfOrderMetadataProperties = true,
-            ReadCommentHandling = JsonCommentHandling.Skip,
-            AllowTrailingCommas = true,
-            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        };
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
     }
 }
