@@ -31,7 +31,8 @@ public class JsonTests
     public void Specs_are_written_in_camel_case_with_the_family_first_and_without_unset_options()
     {
         var json = ModelSpecJson.Serialize(new DenseNetSpec(90, 60) { UnitsPerBlock = [14, 14, 14] });
-        Assert.Equal("""{"family":"densenet","depth":90,"growth":60,"compression":0.5,"bottleneck":true,"unitsPerBlock":[14,14,14],"compressFinalBlock":false}""", json);
+        Assert.Equal("""{"family":"densenet","depth":90,"growth":60,"compression":0.5,"bottleneck":true,"unitsPerBlock":[14,14,14],"compressFinalBlock":false}""",
+            System.Text.RegularExpressions.Regex.Replace(json, @"\s", "")); // indentation aside
     }
 
     [Fact]

@@ -50,16 +50,20 @@ public static class Checkpoint
     /// <summary>Restores a checkpoint into a freshly built model and optimiser with the same shapes.</summary>
     public static Header Load(string path, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, IReadOnlyList<Generator> generators)
     {
-        using var scope = NewDisposeScope();
+        // No dispose scope here: the optimiser keeps the momentum buffers it reads.
         using var reader = new BinaryReader(File.OpenRead(path));
         var header = ReadHeader(reader, path);
         model.load(reader);
         optimizer.load_state_dict(reader);
-        random.set_rng_state(ReadState(reader));
+        using (var global = ReadState(reader)) random.set_rng_state(global);
         int count = reader.ReadInt32();
         if (count != generators.Count)
             throw new InvalidDataException($"{path}: holds {count} generator states, expected {generators.Count}");
-        foreach (var g in generators) g.set_state(ReadState(reader));
+        foreach (var g in generators)
+        {
+            using var state = ReadState(reader);
+            g.set_state(state);
+        }
         return header;
     }
 
