@@ -43,6 +43,13 @@ public static class SpecJson
         {
             string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
             string message = e.Message.Split(" Path:")[0];
+            var missing = System.Text.RegularExpressions.Regex.Match(message, "missing required properties including: (.*)\\.?$");
+            if (missing.Success)
+            {
+                var names = missing.Groups[1].Value.Split(',').Select(n => n.Trim().Trim('\'', '.')).ToArray();
+                string prefix = field == "$" ? "" : field + ".";
+                throw new SpecValidationException(names.Select(n => new SpecError(prefix + n, $"is required in the {what}")).ToList());
+            }
             if (message.Contains("type discriminator", StringComparison.OrdinalIgnoreCase))
                 message = $"unknown or missing model \"family\"; known families are {string.Join(", ", Models.ModelSpecJson.Families)}";
             throw new SpecValidationException([new SpecError(field, $"{what} is not valid JSON for this field: {message}")]);
