@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(ModelsVerb.Create(output));
         root.Subcommands.Add(TrainVerb.Create(output, error));
         root.Subcommands.Add(RunVerb.Create(output, error));
+        root.Subcommands.Add(DatasetsVerb.Create(output, error));
         return root;
     }
 }

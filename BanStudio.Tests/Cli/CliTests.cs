@@ -1,0 +1,112 @@
+using BanStudio.Web.Cli;
+
+namespace BanStudio.Tests.Cli;
+
+/// <summary>The headless verbs, run in-process exactly as `dotnet run --project BanStudio.Web -- VERB` runs them.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class CliTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("ban-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await CliApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    string Write(string name, string json)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public async Task Models_prints_wide_resnet_28_10_at_36_5_million_parameters_for_100_classes()
+    {
+        var (code, output, _) = await Run("models");
+        Assert.Equal(0, code);
+        var line = output.Split('\n').Single(l => l.StartsWith("WRN-28-10 ", StringComparison.Ordinal));
+        Assert.Equal(["WRN-28-10", "36.48M", "36.54M"], line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("DenseNet-BC-100-12 ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Train_rejects_a_bad_spec_before_training_naming_each_field()
+    {
+        string spec = Write("bad.json", """{"model": {"family": "densenet", "depth": 90, "growth": 12}, "schedule": {"epochs": 0}, "device": "tpu"}""");
+        var (code, _, error) = await Run("train", spec, "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(TrainVerb.ExitCodes.BadSpec, code);
+        Assert.Contains("model.depth", error);
+        Assert.Contains("schedule.epochs", error);
+        Assert.Contains("device", error);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));
+    }
+
+    [Fact]
+    public async Task Train_reports_a_missing_spec_file_with_its_path()
+    {
+        string missing = Path.Combine(_dir, "nope.json");
+        var (code, _, error) = await Run("train", missing);
+        Assert.Equal(TrainVerb.ExitCodes.BadSpec, code);
+        Assert.Contains(missing, error);
+    }
+
+    [Fact]
+    public async Task Train_reports_a_corrupt_dataset_file_with_its_path()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_dir, "fashion")).FullName;
+        foreach (var name in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+            File.WriteAllBytes(Path.Combine(data, name), [0, 0, 8, 3, 0, 0]);
+        string spec = Write("fm.json", $$$"""{"model": {"family": "wideresnet", "depth": 10, "widen": 1}, "dataset": {"kind": "fashion-mnist", "path": "{{{data}}}"}}""");
+        var (code, _, error) = await Run("train", spec, "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(TrainVerb.ExitCodes.BadData, code);
+        Assert.Contains(Path.Combine(data, "train-images-idx3-ubyte"), error);
+    }
+
+    [Fact]
+    public async Task Train_prints_an_epoch_line_each_epoch_and_resumes_when_run_again()
+    {
+        string spec = Write("tiny.json", """
+            {"model": {"family": "wideresnet", "depth": 10, "widen": 1, "dropRate": 0},
+             "dataset": {"kind": "builtin", "trainSize": 400, "testSize": 100},
+             "schedule": {"epochs": 2, "batchSize": 50, "learningRate": 0.05}, "seed": 2}
+            """);
+        string outDir = Path.Combine(_dir, "run");
+        var (code, output, _) = await Run("train", spec, "--out", outDir);
+        Assert.Equal(0, code);
+        Assert.Equal(2, output.Split('\n').Count(l => l.StartsWith("epoch ", StringComparison.Ordinal)));
+        Assert.Contains("final-epoch test error", output);
+        Assert.Contains("best-epoch test error", output);
+        Assert.True(File.Exists(Path.Combine(outDir, "checkpoint.bin")));
+
+        var again = await Run("train", spec, "--out", outDir);
+        Assert.Equal(0, again.Code);
+        Assert.Contains("resuming after epoch 2", again.Out);
+        Assert.DoesNotContain("\nepoch ", again.Out);
+    }
+
+    [Fact]
+    public async Task Run_prints_the_table_2_layout_with_every_column_filled()
+    {
+        string spec = Write("exp.json", """
+            {"name": "cli", "dataset": {"kind": "builtin", "trainSize": 300, "testSize": 100},
+             "teacher": {"family": "wideresnet", "depth": 10, "widen": 1, "dropRate": 0},
+             "generations": 2, "treatments": ["cwtm"],
+             "schedule": {"epochs": 1, "batchSize": 50, "learningRate": 0.05}, "seeds": [1, 2]}
+            """);
+        var (code, output, error) = await Run("run", spec, "--out", Path.Combine(_dir, "exp"));
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n');
+        int header = Array.FindLastIndex(lines, l => l.StartsWith("Network", StringComparison.Ordinal));
+        Assert.Equal(["Teacher", "CWTM", "BAN-1", "BAN-2", "Ens*2"], lines[header].Split("  ", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(c => c.Trim()));
+        Assert.StartsWith("WRN-10-1 seed 1", lines[header + 1]);
+        Assert.StartsWith("WRN-10-1 mean ± std", lines[header + 3]);
+        Assert.Contains("(n=2)", lines[header + 3]);
+        Assert.True(File.Exists(Path.Combine(_dir, "exp", "results.csv")));
+    }
+}
