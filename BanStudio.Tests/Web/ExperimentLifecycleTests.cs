@@ -147,6 +147,41 @@ public sealed class ExperimentLifecycleTests : IDisposable
         Assert.Contains(resumedEpochs, e => e.RunKey == "seed-1/ban-2");
     }
 
+    [Fact]
+    public async Task Stopping_the_app_mid_training_leaves_the_experiment_interrupted_and_resume_continues_from_the_checkpoint()
+    {
+        var host = await StudioHost.StartAsync(_folder.Path);
+        var hub = await host.ConnectHubAsync();
+        var recorder = new HubRecorder(hub);
+        await hub.InvokeAsync("Subscribe", 1);
+        int id = await host.SubmitAsync(StudioHost.TinySpec("stopped", generations: 1, epochs: 4));
+        var deadline = DateTime.UtcNow + Patience;
+        while (!recorder.Epochs.Any(e => e.RunKey == "seed-1/teacher") && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.NotEmpty(recorder.Epochs);
+        await hub.DisposeAsync();
+        await host.DisposeAsync(); // the host's stopping token ends the training, as a Ctrl+C would
+
+        await using var again = await StudioHost.StartAsync(_folder.Path);
+        var interrupted = await again.GetAsync(id);
+        Assert.Equal("interrupted", interrupted.Status);
+        Assert.Equal("interrupted", Assert.Single(interrupted.Runs).Status);
+
+        await using var hub2 = await again.ConnectHubAsync();
+        var recorder2 = new HubRecorder(hub2);
+        await hub2.InvokeAsync("Subscribe", id);
+        using (var resume = await again.Http.PostAsync($"/api/experiments/{id}/resume", null))
+            Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        Assert.Equal("completed", (await recorder2.NextCompletionAsync()).Status);
+
+        // Resumed after its last checkpoint: epoch 1 is not trained again, and every epoch is stored once.
+        var resumedTeacherEpochs = recorder2.Epochs.Where(e => e.RunKey == "seed-1/teacher").Select(e => e.Epoch).ToList();
+        Assert.NotEmpty(resumedTeacherEpochs);
+        Assert.DoesNotContain(1, resumedTeacherEpochs);
+        var metrics = ReadCsv(await again.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv"));
+        Assert.Equal(["1", "2", "3", "4"], metrics.Where(m => m["run_key"] == "seed-1/teacher").Select(m => m["epoch"]));
+        Assert.Equal(["1", "2", "3", "4"], metrics.Where(m => m["run_key"] == "seed-1/ban-1").Select(m => m["epoch"]));
+    }
+
     static List<Dictionary<string, string>> ReadCsv(string text)
     {
         using var csv = new CsvReader(new StringReader(text), CultureInfo.InvariantCulture);
