@@ -26,17 +26,21 @@ public sealed class ExperimentQueue
 
     public bool TryEnqueue(int experimentId) => _channel.Writer.TryWrite(experimentId);
 
-    /// <summary>Registers a starting experiment; its token ends when it is cancelled or the host stops.</summary>
-    internal CancellationTokenSource Track(int experimentId, CancellationToken stopping)
+    /// <summary>
+    /// Registers a starting experiment; its token ends when it is cancelled or the host stops. Null when
+    /// this id is already training (a second copy of it read by another worker), which must not replace the handle.
+    /// </summary>
+    internal CancellationTokenSource? TryTrack(int experimentId, CancellationToken stopping)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        _running[experimentId] = cts;
-        return cts;
+        if (_running.TryAdd(experimentId, cts)) return cts;
+        cts.Dispose();
+        return null;
     }
 
-    internal void Untrack(int experimentId)
+    internal void Untrack(int experimentId, CancellationTokenSource cts)
     {
-        if (_running.TryRemove(experimentId, out var cts)) cts.Dispose();
+        if (_running.TryRemove(new KeyValuePair<int, CancellationTokenSource>(experimentId, cts))) cts.Dispose();
     }
 
     /// <summary>Signals a training experiment to stop; false when none with this id is training here.</summary>

@@ -32,7 +32,14 @@ public sealed class ExperimentQueueService(
         try
         {
             await foreach (int id in queue.Reader.ReadAllAsync(stopping))
-                await RunOneAsync(id, stopping);
+            {
+                // One experiment's bookkeeping failing (a locked or full disk) must not stop the queue for the others.
+                try { await RunOneAsync(id, stopping); }
+                catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+                {
+                    log.LogError(e, "Experiment {Id} could not be run or recorded", id);
+                }
+            }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
     }
@@ -40,7 +47,8 @@ public sealed class ExperimentQueueService(
     async Task RunOneAsync(int id, CancellationToken stopping)
     {
         // Tracked before it is marked running, so a cancel that sees "running" always finds its token.
-        var cts = queue.Track(id, stopping);
+        var cts = queue.TryTrack(id, stopping);
+        if (cts is null) return;
         try
         {
             var now = clock.GetUtcNow();
@@ -57,7 +65,7 @@ public sealed class ExperimentQueueService(
         }
         finally
         {
-            queue.Untrack(id);
+            queue.Untrack(id, cts);
         }
     }
 
