@@ -35,6 +35,18 @@ public sealed class ExperimentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_database_is_migrated_at_start_up_and_in_wal_mode()
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder.Path, "studio.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", command.ExecuteScalar());
+        command.CommandText = "SELECT COUNT(*) FROM __EFMigrationsHistory";
+        Assert.Equal(1L, command.ExecuteScalar());
+    }
+
+    [Fact]
     public async Task A_bad_spec_is_refused_with_400_naming_each_field_and_nothing_is_stored()
     {
         using var response = await _host.Http.PostAsync("/api/experiments", Json("""
