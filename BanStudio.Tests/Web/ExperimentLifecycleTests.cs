@@ -31,12 +31,14 @@ public sealed class ExperimentLifecycleTests : IDisposable
     {
         public readonly ConcurrentQueue<EpochCompletedMessage> Epochs = new();
         public readonly ConcurrentQueue<RunStatusChangedMessage> RunStatuses = new();
+        public readonly ConcurrentQueue<BatchProgressMessage> Batches = new();
         public readonly Channel<ExperimentCompletedMessage> Completed = Channel.CreateUnbounded<ExperimentCompletedMessage>();
         public readonly Channel<RunStatusChangedMessage> RunStatusStream = Channel.CreateUnbounded<RunStatusChangedMessage>();
 
         public HubRecorder(HubConnection hub)
         {
             hub.On<EpochCompletedMessage>("EpochCompleted", Epochs.Enqueue);
+            hub.On<BatchProgressMessage>("BatchProgress", Batches.Enqueue);
             hub.On<RunStatusChangedMessage>("RunStatusChanged", m =>
             {
                 RunStatuses.Enqueue(m);
@@ -77,6 +79,8 @@ public sealed class ExperimentLifecycleTests : IDisposable
         // The last epoch's test error over the hub is the run's final test error in the database.
         foreach (var run in details.Runs.Take(3))
             Assert.Equal(run.FinalTestError, epochs.Last(e => e.RunKey == run.Key).TestError);
+        Assert.NotEmpty(recorder.Batches);
+        Assert.All(recorder.Batches, b => Assert.True(b.ExperimentId == id && b.Batches == 6 && b.Batch is >= 1 and <= 6, $"{b}"));
         Assert.Contains(recorder.RunStatuses, s => s.RunKey == "seed-1/ens-2" && s.Status == "completed" && s.FinalTestError == details.Runs[3].FinalTestError);
 
         // results.csv: the runner's own file, rebuilt from the database.
