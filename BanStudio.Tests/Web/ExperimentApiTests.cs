@@ -80,6 +80,31 @@ public sealed class ExperimentApiTests : IAsyncLifetime
         Assert.Equal(0, CountExperiments());
     }
 
+    [Fact]
+    public async Task A_dataset_file_that_will_not_load_fails_the_experiment_with_its_path()
+    {
+        // Passes validation (the files are there) but is not CIFAR-100: the queue must record why, not crash.
+        string data = _folder.Sub("cifar100");
+        await File.WriteAllBytesAsync(Path.Combine(data, "train.bin"), new byte[5]);
+        await File.WriteAllBytesAsync(Path.Combine(data, "test.bin"), new byte[5]);
+        string spec = StudioHost.TinySpec("corrupt").Replace(
+            "{ \"kind\": \"builtin\", \"trainSize\": 300, \"testSize\": 100 }",
+            JsonSerializer.Serialize(new { kind = "cifar100", path = data }));
+        int id = await _host.SubmitAsync(spec);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        var details = await _host.GetAsync(id);
+        while (details.Status is "queued" or "running" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            details = await _host.GetAsync(id);
+        }
+        Assert.Equal("failed", details.Status);
+        Assert.StartsWith("dataset problem: ", details.Reason);
+        Assert.Contains(Path.Combine(data, "train.bin"), details.Reason);
+        Assert.Empty(details.Runs);
+    }
+
     [Theory]
     [InlineData("GET", "/api/experiments/42")]
     [InlineData("POST", "/api/experiments/42/cancel")]
