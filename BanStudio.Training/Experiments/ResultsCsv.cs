@@ -15,36 +15,39 @@ public static class ResultsCsv
 
     public static void Write(string path, IEnumerable<ModelResult> results)
     {
-        using var writer = new StreamWriter(path + ".tmp");
-        using (var csv = new CsvWriter(writer, CultureInfo.InvariantCulture))
-        {
-            foreach (var h in Header) csv.WriteField(h);
-            csv.NextRecord();
-            foreach (var r in results)
-            {
-                csv.WriteField(r.Key);
-                csv.WriteField(r.Seed);
-                csv.WriteField(r.Column);
-                csv.WriteField(r.Generation);
-                csv.WriteField(r.Model);
-                csv.WriteField(r.Objective);
-                csv.WriteField(r.TeacherKey ?? "");
-                csv.WriteField(r.Status.ToString().ToLowerInvariant());
-                csv.WriteField(r.Reason ?? "");
-                csv.WriteField(Percent(r.FinalTestError));
-                csv.WriteField(Percent(r.BestTestError));
-                csv.WriteField(r.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "");
-                csv.WriteField(Number(r.FinalTestLoss));
-                csv.WriteField(Percent(r.FinalTestTop5Error));
-                csv.WriteField(Number(r.ImprovementOverTeacher));
-                csv.WriteField(r.Parameters);
-                csv.WriteField(r.Epochs);
-                csv.WriteField(r.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture));
-                csv.NextRecord();
-            }
-        }
-        writer.Close();
+        using (var writer = new StreamWriter(path + ".tmp")) Write(writer, results);
         File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    /// <summary>The same rows to any writer (the web app serves them); the writer is left open.</summary>
+    public static void Write(TextWriter writer, IEnumerable<ModelResult> results)
+    {
+        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
+        foreach (var h in Header) csv.WriteField(h);
+        csv.NextRecord();
+        foreach (var r in results)
+        {
+            csv.WriteField(r.Key);
+            csv.WriteField(r.Seed);
+            csv.WriteField(r.Column);
+            csv.WriteField(r.Generation);
+            csv.WriteField(r.Model);
+            csv.WriteField(r.Objective);
+            csv.WriteField(r.TeacherKey ?? "");
+            csv.WriteField(r.Status.ToString().ToLowerInvariant());
+            csv.WriteField(r.Reason ?? "");
+            csv.WriteField(Percent(r.FinalTestError));
+            csv.WriteField(Percent(r.BestTestError));
+            csv.WriteField(r.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "");
+            csv.WriteField(Number(r.FinalTestLoss));
+            csv.WriteField(Percent(r.FinalTestTop5Error));
+            csv.WriteField(Number(r.ImprovementOverTeacher));
+            csv.WriteField(r.Parameters);
+            csv.WriteField(r.Epochs);
+            csv.WriteField(r.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture));
+            csv.NextRecord();
+        }
+        csv.Flush();
     }
 
     static string Percent(double? fraction) => fraction is { } f ? (f * 100).ToString("0.00", CultureInfo.InvariantCulture) : "";

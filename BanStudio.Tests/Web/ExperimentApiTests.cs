@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using BanStudio.Tests.Data;
+using BanStudio.Web.Features.Experiments;
+using Microsoft.Data.Sqlite;
+
+namespace BanStudio.Tests.Web;
+
+/// <summary>The HTTP contract where nothing trains: refusals, unknown ids, the OpenAPI document.</summary>
+public sealed class ExperimentApiTests : IAsyncLifetime
+{
+    readonly TempFolder _folder = new();
+    StudioHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await StudioHost.StartAsync(_folder.Path);
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _folder.Dispose();
+    }
+
+    static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    long CountExperiments()
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder.Path, "studio.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM Experiments";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public void The_database_is_migrated_at_start_up_and_in_wal_mode()
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder.Path, "studio.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", command.ExecuteScalar());
+        command.CommandText = "SELECT COUNT(*) FROM __EFMigrationsHistory";
+        Assert.Equal(1L, command.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task A_bad_spec_is_refused_with_400_naming_each_field_and_nothing_is_stored()
+    {
+        using var response = await _host.Http.PostAsync("/api/experiments", Json("""
+            { "name": "bad", "teacher": { "family": "wideresnet", "depth": 11, "widen": 1 }, "generations": 2, "seeds": [] }
+            """));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var errors = problem.RootElement.GetProperty("errors");
+        Assert.Equal(["seeds", "teacher.depth"], errors.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Contains("6n+4", errors.GetProperty("teacher.depth")[0].GetString());
+        Assert.Equal(0, CountExperiments());
+        Assert.Empty((await _host.Http.GetFromJsonAsync<ExperimentListItem[]>("/api/experiments"))!);
+    }
+
+    [Fact]
+    public async Task A_misspelt_field_is_refused_by_name_rather_than_trained_with_a_default()
+    {
+        using var response = await _host.Http.PostAsync("/api/experiments", Json(StudioHost.TinySpec("typo").Replace("\"generations\"", "\"generatoins\"")));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty("generatoins", out _));
+        Assert.Equal(0, CountExperiments());
+    }
+
+    [Fact]
+    public async Task A_body_over_one_megabyte_is_refused_with_413()
+    {
+        string padded = StudioHost.TinySpec("big").Replace("\"name\"", new string(' ', ExperimentsApi.MaxSpecBytes) + "\"name\"");
+        using var response = await _host.Http.PostAsync("/api/experiments", Json(padded));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, CountExperiments());
+    }
+
+    [Fact]
+    public async Task A_dataset_file_that_will_not_load_fails_the_experiment_with_its_path()
+    {
+        // Passes validation (the files are there) but is not CIFAR-100: the queue must record why, not crash.
+        string data = _folder.Sub("cifar100");
+        await File.WriteAllBytesAsync(Path.Combine(data, "train.bin"), new byte[5]);
+        await File.WriteAllBytesAsync(Path.Combine(data, "test.bin"), new byte[5]);
+        string spec = StudioHost.TinySpec("corrupt").Replace(
+            "{ \"kind\": \"builtin\", \"trainSize\": 300, \"testSize\": 100 }",
+            JsonSerializer.Serialize(new { kind = "cifar100", path = data }));
+        int id = await _host.SubmitAsync(spec);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        var details = await _host.GetAsync(id);
+        while (details.Status is "queued" or "running" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            details = await _host.GetAsync(id);
+        }
+        Assert.Equal("failed", details.Status);
+        Assert.StartsWith("dataset problem: ", details.Reason);
+        Assert.Contains(Path.Combine(data, "train.bin"), details.Reason);
+        Assert.Empty(details.Runs);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/experiments/42")]
+    [InlineData("POST", "/api/experiments/42/cancel")]
+    [InlineData("POST", "/api/experiments/42/resume")]
+    [InlineData("GET", "/api/experiments/42/results.csv")]
+    [InlineData("GET", "/api/experiments/42/metrics.csv")]
+    public async Task An_unknown_experiment_answers_404(string method, string path)
+    {
+        using var response = await _host.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_every_experiments_endpoint()
+    {
+        using var document = JsonDocument.Parse(await _host.Http.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(
+            ["/api/experiments", "/api/experiments/{id}", "/api/experiments/{id}/cancel", "/api/experiments/{id}/metrics.csv",
+             "/api/experiments/{id}/results.csv", "/api/experiments/{id}/resume"],
+            paths.Order());
+    }
+}

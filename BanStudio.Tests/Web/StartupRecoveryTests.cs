@@ -1,0 +1,74 @@
+using System.Net;
+using BanStudio.Tests.Data;
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Web.Infrastructure.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace BanStudio.Tests.Web;
+
+/// <summary>What the app does at start-up with experiments the last run of the app left behind.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class StartupRecoveryTests : IDisposable
+{
+    readonly TempFolder _folder = new();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _folder.Dispose();
+    }
+
+    Experiment Stored(string name, ExperimentStatus status, int id)
+    {
+        var spec = SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec(name, generations: 1), "spec");
+        return new Experiment
+        {
+            Id = id, Name = name, SpecJson = SpecJson.Write(spec), Status = status, CreatedAt = DateTimeOffset.UtcNow,
+            TotalSteps = ExperimentPlan.Create(spec).Steps.Count, Folder = Path.Combine(_folder.Path, "runs", $"experiment-{id}"),
+        };
+    }
+
+    [Fact]
+    public async Task A_running_experiment_left_behind_is_marked_interrupted_and_a_queued_one_trains()
+    {
+        var options = new DbContextOptionsBuilder<StudioDb>().UseSqlite(StudioDb.ConnectionString(Path.Combine(_folder.Path, "studio.db"))).Options;
+        await using (var db = new StudioDb(options))
+        {
+            await db.Database.MigrateAsync();
+            var crashed = Stored("crashed", ExperimentStatus.Running, 1);
+            crashed.Runs.Add(new Run { Key = "seed-1/teacher", Column = "Teacher", Model = "WRN-10-1", Objective = "label", Status = RunStatus.Running });
+            db.Experiments.AddRange(crashed, Stored("waiting", ExperimentStatus.Queued, 2));
+            await db.SaveChangesAsync();
+        }
+
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        var waiting = await WaitForAsync(host, 2, s => s is "completed" or "failed");
+        Assert.Equal("completed", waiting.Status);
+        Assert.Equal(["seed-1/teacher", "seed-1/ban-1"], waiting.Runs.Select(r => r.Key));
+
+        var crashedNow = await host.GetAsync(1);
+        Assert.Equal("interrupted", crashedNow.Status);
+        Assert.Equal(StudioDatabase.InterruptedReason, crashedNow.Reason);
+        Assert.Equal("interrupted", Assert.Single(crashedNow.Runs).Status);
+        Assert.False(Directory.Exists(crashedNow.Folder)); // not re-run on its own
+
+        using (var resume = await host.Http.PostAsync("/api/experiments/1/resume", null))
+            Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        var resumed = await WaitForAsync(host, 1, s => s is "completed" or "failed");
+        Assert.Equal("completed", resumed.Status);
+        Assert.All(resumed.Runs, r => Assert.Equal("completed", r.Status));
+    }
+
+    static async Task<BanStudio.Web.Features.Experiments.ExperimentDetails> WaitForAsync(StudioHost host, int id, Func<string, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            var details = await host.GetAsync(id);
+            if (done(details.Status) || DateTime.UtcNow > deadline) return details;
+            await Task.Delay(100);
+        }
+    }
+}

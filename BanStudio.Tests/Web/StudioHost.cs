@@ -1,0 +1,88 @@
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+using BanStudio.Web;
+using BanStudio.Web.Features.Experiments;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BanStudio.Tests.Web;
+
+/// <summary>
+/// The real app on a free loopback port (real Kestrel, real SQLite file, real runs folder), as
+/// <c>dotnet run --project BanStudio.Web</c> starts it, only pointed at a test's folder.
+/// </summary>
+public sealed class StudioHost : IAsyncDisposable
+{
+    StudioHost(WebApplication app, Uri address)
+    {
+        App = app;
+        Address = address;
+        Http = new HttpClient { BaseAddress = address };
+    }
+
+    public WebApplication App { get; }
+    public Uri Address { get; }
+    public HttpClient Http { get; }
+
+    public static async Task<StudioHost> StartAsync(string folder)
+    {
+        var app = WebApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Studio:DatabasePath"] = Path.Combine(folder, "studio.db"),
+                ["Studio:RunsDirectory"] = Path.Combine(folder, "runs"),
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.StartAsync();
+        return new StudioHost(app, new Uri(app.Urls.Single()));
+    }
+
+    /// <summary>A client of /hubs/training, started; it speaks the same JSON (NaN allowed) as the server.</summary>
+    public async Task<HubConnection> ConnectHubAsync()
+    {
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(Address, "/hubs/training"))
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)
+            .Build();
+        await hub.StartAsync();
+        return hub;
+    }
+
+    public async Task<int> SubmitAsync(string specJson)
+    {
+        using var response = await Http.PostAsync("/api/experiments", new StringContent(specJson, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<SubmittedExperiment>();
+        Assert.Equal($"/api/experiments/{body!.Id}", response.Headers.Location?.OriginalString);
+        return body.Id;
+    }
+
+    public async Task<ExperimentDetails> GetAsync(int id) =>
+        (await Http.GetFromJsonAsync<ExperimentDetails>($"/api/experiments/{id}"))!;
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    /// <summary>A tiny born-again experiment on the built-in data: a WRN-10-1 teacher, its generations and Ens*k.</summary>
+    public static string TinySpec(string name, int generations = 2, int epochs = 1) => $$"""
+        {
+          "name": "{{name}}",
+          "dataset": { "kind": "builtin", "trainSize": 300, "testSize": 100 },
+          "teacher": { "family": "wideresnet", "depth": 10, "widen": 1, "dropRate": 0 },
+          "generations": {{generations}},
+          "schedule": { "epochs": {{epochs}}, "batchSize": 50, "learningRate": 0.05 },
+          "seeds": [1]
+        }
+        """;
+}

@@ -1,0 +1,159 @@
+using System.Text;
+using System.Text.Json;
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Web.Features.Compare;
+using BanStudio.Web.Infrastructure;
+using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Live;
+using BanStudio.Web.Infrastructure.Queue;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BanStudio.Web.Features.Experiments;
+
+/// <summary>/api/experiments: submit a spec, list, inspect, cancel, resume; the CSV exports live in Compare.</summary>
+public static class ExperimentsApi
+{
+    /// <summary>A spec is a few hundred bytes; a megabyte is generous and still refuses a mistaken upload.</summary>
+    public const int MaxSpecBytes = 1 << 20;
+
+    public static RouteGroupBuilder MapExperimentsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/experiments").WithTags("Experiments");
+        group.MapPost("/", Submit)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxSpecBytes))
+            .Accepts<ExperimentSpec>("application/json")
+            .WithSummary("Queue an experiment spec (the JSON of a `run` spec file)");
+        group.MapGet("/", List).WithSummary("Every experiment, newest first, with its progress");
+        group.MapGet("/{id:int}", Get).WithSummary("One experiment with its runs in plan order");
+        group.MapPost("/{id:int}/cancel", Cancel).WithSummary("Stop a queued or training experiment; finished runs are kept");
+        group.MapPost("/{id:int}/resume", Resume).WithSummary("Queue a stopped experiment again: finished runs are reused, an interrupted one resumes from its checkpoint");
+        group.MapExports();
+        return group;
+    }
+
+    static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Submit(
+        HttpRequest request, IDbContextFactory<StudioDb> dbFactory, ExperimentQueue queue, IOptions<StudioOptions> options,
+        TimeProvider clock, CancellationToken ct)
+    {
+        string? json = await ReadLimitedAsync(request, ct);
+        if (json is null)
+            return TypedResults.Problem($"a spec is at most {MaxSpecBytes} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
+
+        ExperimentSpec spec;
+        try { spec = SpecJson.Parse<ExperimentSpec>(json, "experiment spec"); }
+        catch (SpecValidationException e) { return Invalid(e.Errors); }
+        var errors = ExperimentValidation.Validate(spec);
+        if (errors.Count > 0) return Invalid(errors);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experiment = new Experiment
+        {
+            Name = spec.Name,
+            SpecJson = SpecJson.Write(spec),
+            Status = ExperimentStatus.Queued,
+            TotalSteps = ExperimentPlan.Create(spec).Steps.Count,
+            CreatedAt = clock.GetUtcNow(),
+        };
+        db.Experiments.Add(experiment);
+        await db.SaveChangesAsync(ct);
+        experiment.Folder = options.Value.ExperimentFolder(experiment.Id);
+        await db.SaveChangesAsync(ct);
+        await queue.EnqueueAsync(experiment.Id, ct);
+        return TypedResults.Created($"/api/experiments/{experiment.Id}", new SubmittedExperiment(experiment.Id));
+    }
+
+    static ValidationProblem Invalid(IEnumerable<SpecError> errors) => TypedResults.ValidationProblem(
+        errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+        title: "The experiment spec is not valid");
+
+    /// <summary>The body as text, or null past <see cref="MaxSpecBytes"/> (whether or not the client sent a length).</summary>
+    static async Task<string?> ReadLimitedAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxSpecBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                if (buffer.Length + read > MaxSpecBytes) return null;
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    static async Task<Ok<ExperimentListItem[]>> List(StudioDb db, CancellationToken ct) =>
+        TypedResults.Ok(await ListAsync(db, ct));
+
+    /// <summary>The list the API returns and the placeholder page shows.</summary>
+    public static async Task<ExperimentListItem[]> ListAsync(StudioDb db, CancellationToken ct)
+    {
+        var rows = await db.Experiments.AsNoTracking().OrderByDescending(e => e.Id)
+            .Select(e => new
+            {
+                e.Id, e.Name, e.Status, e.Reason, e.TotalSteps, e.CreatedAt,
+                Done = e.Runs.Count(r => r.Status == RunStatus.Completed || r.Status == RunStatus.Failed),
+            })
+            .ToListAsync(ct);
+        return rows.Select(e => new ExperimentListItem(e.Id, e.Name, Words.Of(e.Status), e.Reason, e.Done, e.TotalSteps, e.CreatedAt)).ToArray();
+    }
+
+    static async Task<Results<Ok<ExperimentDetails>, NotFound>> Get(int id, StudioDb db, CancellationToken ct)
+    {
+        var e = await db.Experiments.AsNoTracking().Include(x => x.Runs).SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (e is null) return TypedResults.NotFound();
+        var runs = e.Runs.OrderBy(r => r.StepIndex).ToList();
+        using var spec = JsonDocument.Parse(e.SpecJson);
+        return TypedResults.Ok(new ExperimentDetails(
+            e.Id, e.Name, Words.Of(e.Status), e.Reason,
+            runs.Count(r => r.Status is RunStatus.Completed or RunStatus.Failed), e.TotalSteps,
+            e.CreatedAt, e.StartedAt, e.FinishedAt, e.Folder, spec.RootElement.Clone(), runs.Select(RunDetails.From).ToList()));
+    }
+
+    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Cancel(
+        int id, StudioDb db, ExperimentQueue queue, TrainingBroadcaster broadcaster, TimeProvider clock, CancellationToken ct)
+    {
+        var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
+        if (experiment is null) return TypedResults.NotFound();
+        const string reason = "cancelled before it started";
+        var now = clock.GetUtcNow();
+        // Atomic with the queue's own queued -> running switch: exactly one of the two wins.
+        int cancelled = await db.Experiments.Where(e => e.Id == id && e.Status == ExperimentStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Cancelled)
+                .SetProperty(e => e.Reason, reason).SetProperty(e => e.FinishedAt, now), ct);
+        if (cancelled == 1)
+        {
+            broadcaster.Publish(id, new ExperimentEnded(experiment.Name, id, ExperimentStatus.Cancelled, reason));
+            return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, Words.Of(ExperimentStatus.Cancelled)));
+        }
+        if (queue.CancelRunning(id))
+            return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, "cancelling"));
+        return TypedResults.Problem($"experiment {id} is {Words.Of(experiment.Status)}: there is nothing to cancel",
+            statusCode: StatusCodes.Status409Conflict);
+    }
+
+    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Resume(
+        int id, StudioDb db, ExperimentQueue queue, CancellationToken ct)
+    {
+        var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
+        if (experiment is null) return TypedResults.NotFound();
+        int requeued = await db.Experiments
+            .Where(e => e.Id == id && e.Status != ExperimentStatus.Queued && e.Status != ExperimentStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Queued)
+                .SetProperty(e => e.Reason, (string?)null).SetProperty(e => e.FinishedAt, (DateTimeOffset?)null), ct);
+        if (requeued == 0)
+            return TypedResults.Problem($"experiment {id} is already {Words.Of(experiment.Status)}", statusCode: StatusCodes.Status409Conflict);
+        await queue.EnqueueAsync(id, ct);
+        return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, Words.Of(ExperimentStatus.Queued)));
+    }
+}

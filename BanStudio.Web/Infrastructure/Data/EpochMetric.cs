@@ -1,0 +1,19 @@
+namespace BanStudio.Web.Infrastructure.Data;
+
+/// <summary>One epoch of one run. Errors are fractions, losses label cross-entropy per sample.</summary>
+public sealed class EpochMetric
+{
+    public int Id { get; set; }
+    public int RunId { get; set; }
+    public Run? Run { get; set; }
+    /// <summary>1-based, as the trainer reports it.</summary>
+    public int Epoch { get; set; }
+    public double TrainLoss { get; set; }
+    public double TrainError { get; set; }
+    public double TestLoss { get; set; }
+    public double TestError { get; set; }
+    public double? TestTop5Error { get; set; }
+    public double LearningRate { get; set; }
+    public double Seconds { get; set; }
+    public double ImagesPerSecond { get; set; }
+}

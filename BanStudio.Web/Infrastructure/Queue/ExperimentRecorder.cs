@@ -1,0 +1,139 @@
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Training;
+using BanStudio.Web.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace BanStudio.Web.Infrastructure.Queue;
+
+/// <summary>
+/// Writes a running experiment's events to the database as they happen, so a page opened mid-run, or
+/// after a crash, shows everything that finished. Called on the training thread; each write is a few
+/// rows in its own short context.
+/// </summary>
+public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory)
+{
+    public void Record(int experimentId, ExperimentPlan plan, string folder, ExperimentEvent e)
+    {
+        switch (e)
+        {
+            case StepStarted s:
+                Upsert(experimentId, plan, folder, s.Step, run =>
+                {
+                    run.Status = RunStatus.Running;
+                    run.Reason = null;
+                });
+                break;
+            case StepFinished f:
+                Upsert(experimentId, plan, folder, f.Step, run => Apply(run, f.Result));
+                break;
+            case StepEpochCompleted m:
+                RecordEpoch(experimentId, plan, folder, m);
+                break;
+        }
+    }
+
+    void RecordEpoch(int experimentId, ExperimentPlan plan, string folder, StepEpochCompleted m)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var run = db.Runs.SingleOrDefault(r => r.ExperimentId == experimentId && r.Key == m.Step.Key)
+                  ?? Add(db, experimentId, plan, folder, m.Step);
+        var metric = run.Id == 0 ? null : db.EpochMetrics.SingleOrDefault(x => x.RunId == run.Id && x.Epoch == m.Metrics.Epoch);
+        if (metric is null) run.EpochMetrics.Add(metric = new EpochMetric { Epoch = m.Metrics.Epoch });
+        metric.TrainLoss = m.Metrics.TrainLoss;
+        metric.TrainError = m.Metrics.TrainError;
+        metric.TestLoss = m.Metrics.TestLoss;
+        metric.TestError = m.Metrics.TestError;
+        metric.TestTop5Error = m.Metrics.TestTop5Error;
+        metric.LearningRate = m.Metrics.LearningRate;
+        metric.Seconds = m.Metrics.Seconds;
+        metric.ImagesPerSecond = m.Metrics.ImagesPerSecond;
+        db.SaveChanges();
+    }
+
+    void Upsert(int experimentId, ExperimentPlan plan, string folder, PlanStep step, Action<Run> update)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var run = db.Runs.SingleOrDefault(r => r.ExperimentId == experimentId && r.Key == step.Key)
+                  ?? Add(db, experimentId, plan, folder, step);
+        update(run);
+        db.SaveChanges();
+    }
+
+    static Run Add(StudioDb db, int experimentId, ExperimentPlan plan, string folder, PlanStep step)
+    {
+        var run = new Run
+        {
+            ExperimentId = experimentId,
+            StepIndex = IndexOf(plan, step),
+            Key = step.Key,
+            IsEnsemble = step.Kind == StepKind.Ensemble,
+            Column = step.Column,
+            Seed = step.Seed,
+            Generation = step.Generation,
+            Model = step.Model?.DisplayName ?? "ensemble",
+            Objective = step.Kind == StepKind.Ensemble ? "softmax average (Eq. 4)" : Training.Objectives.Objective.NameOf(step.Objective),
+            TeacherKey = step.TeacherKey,
+            Members = string.Join(",", step.Members),
+            CheckpointPath = step.Kind == StepKind.Train ? Path.Combine(folder, step.Folder, Checkpoint.FileName) : null,
+            Status = RunStatus.Running,
+        };
+        db.Runs.Add(run);
+        return run;
+    }
+
+    static int IndexOf(ExperimentPlan plan, PlanStep step)
+    {
+        for (int i = 0; i < plan.Steps.Count; i++)
+            if (plan.Steps[i].Key == step.Key) return i;
+        return plan.Steps.Count;
+    }
+
+    static void Apply(Run run, ModelResult r)
+    {
+        run.Model = r.Model;
+        run.Objective = r.Objective;
+        run.TeacherKey = r.TeacherKey;
+        run.Members = string.Join(",", r.Members);
+        run.Status = r.Status switch
+        {
+            TrainingStatus.Completed => RunStatus.Completed,
+            TrainingStatus.Cancelled => RunStatus.Cancelled,
+            _ => RunStatus.Failed,
+        };
+        run.Reason = r.Reason;
+        run.FinalTestError = r.FinalTestError;
+        run.BestTestError = r.BestTestError;
+        run.BestEpoch = r.BestEpoch;
+        run.FinalTestLoss = r.FinalTestLoss;
+        run.FinalTestTop5Error = r.FinalTestTop5Error;
+        run.Parameters = r.Parameters;
+        run.Epochs = r.Epochs;
+        run.WallSeconds = r.WallSeconds;
+        run.TeacherFinalTestError = r.TeacherFinalTestError;
+        run.ImprovementOverTeacher = r.ImprovementOverTeacher;
+        run.Fingerprint = r.Fingerprint;
+    }
+
+    /// <summary>The runner's view of a stored run, for results.csv: the same record it wrote to results.json.</summary>
+    public static ModelResult? ToModelResult(Run run) => run.Status switch
+    {
+        RunStatus.Running => null,
+        _ => new ModelResult
+        {
+            Key = run.Key, Column = run.Column, Seed = run.Seed, Generation = run.Generation, Model = run.Model,
+            Objective = run.Objective, TeacherKey = run.TeacherKey,
+            Members = run.Members.Length == 0 ? [] : run.Members.Split(','),
+            // An interrupted run stopped like a cancelled one; its reason says which.
+            Status = run.Status switch
+            {
+                RunStatus.Completed => TrainingStatus.Completed,
+                RunStatus.Failed => TrainingStatus.Failed,
+                _ => TrainingStatus.Cancelled,
+            },
+            Reason = run.Reason, FinalTestError = run.FinalTestError, BestTestError = run.BestTestError, BestEpoch = run.BestEpoch,
+            FinalTestLoss = run.FinalTestLoss, FinalTestTop5Error = run.FinalTestTop5Error, Parameters = run.Parameters,
+            Epochs = run.Epochs, WallSeconds = run.WallSeconds, TeacherFinalTestError = run.TeacherFinalTestError,
+            Fingerprint = run.Fingerprint,
+        },
+    };
+}
