@@ -130,6 +130,21 @@ public sealed class ExperimentRunnerTests : IDisposable
         Assert.True(body.Count(p => !Same(p.parameter, init[p.name])) >= body.Count - 2, "the student's own layers did not train");
     }
 
+    [Fact]
+    public void A_wide_resnet_teacher_teaches_a_densenet_student_without_sharing_layers()
+    {
+        var runner = new ExperimentRunner(Spec(new WideResNetSpec(10, 1, DropRate: 0), new DenseNetSpec(10, 6), generations: 1, treatments: []), _dir);
+        var logs = new List<string>();
+        runner.Event += e => { if (e is ExperimentLog l) logs.Add(l.Message); };
+        var outcome = runner.Run(_data);
+        Assert.Equal(TrainingStatus.Completed, outcome.Status);
+        Assert.Equal(["WRN-10-1", "DenseNet-BC-10-6"], outcome.Results.Select(r => r.Model));
+        Assert.DoesNotContain(logs, m => m.Contains("shares conv1"));
+        using var student = new DenseNetSpec(10, 6).Build(_data.Shape);
+        Checkpoint.LoadWeights(Path.Combine(_dir, "seed-3/ban-1", Checkpoint.FileName), student);
+        Assert.All(student.parameters(), p => Assert.True(p.requires_grad));
+    }
+
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     static void AssertSame(nn.Module a, nn.Module b)
