@@ -29,8 +29,9 @@ public sealed class DashboardPageTests : IAsyncDisposable
 
         var page = _context.Bunit.Render<Dashboard>();
 
+        // The first read is asynchronous: wait for the rows, then look at them.
+        page.WaitForAssertion(() => Assert.Equal(2, Rows(page).Count));
         var rows = Rows(page);
-        Assert.Equal(2, rows.Count);
         Assert.Equal(["2", "<script>alert(1)</script>", "running"], rows[0][..3]);
         Assert.Equal(["1", "baseline", "completed"], rows[1][..3]);
         // Text, not markup: the name is escaped in the HTML and no script element was made of it.
@@ -45,7 +46,7 @@ public sealed class DashboardPageTests : IAsyncDisposable
     {
         Store("first", ExperimentStatus.Completed, DateTimeOffset.UtcNow);
         var page = _context.Bunit.Render<Dashboard>();
-        Assert.Single(Rows(page));
+        page.WaitForAssertion(() => Assert.Single(Rows(page)));
 
         Store("second", ExperimentStatus.Queued, DateTimeOffset.UtcNow);
 

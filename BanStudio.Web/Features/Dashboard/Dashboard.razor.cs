@@ -34,7 +34,7 @@ public partial class Dashboard : IDisposable
     protected override async Task OnInitializedAsync()
     {
         await LoadAsync();
-        timer = Clock.CreateTimer(_ => _ = InvokeAsync(RefreshAsync), null, RefreshInterval, RefreshInterval);
+        timer = Clock.CreateTimer(state => _ = InvokeAsync(RefreshAsync), null, RefreshInterval, RefreshInterval);
     }
 
     async Task LoadAsync()
