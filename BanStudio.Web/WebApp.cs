@@ -1,14 +1,12 @@
-using System.Text;
-using System.Text.Encodings.Web;
-using BanStudio.Training.Training;
 using BanStudio.Web.Features.Experiments;
 using BanStudio.Web.Infrastructure;
-using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Components;
 using BanStudio.Web.Infrastructure.Live;
+using MudBlazor.Services;
 
 namespace BanStudio.Web;
 
-/// <summary>The web app: the experiments API, the live hub and, for now, a placeholder page listing experiments.</summary>
+/// <summary>The web app: the experiments API, the live hub and the Blazor Server dashboard.</summary>
 public static class WebApp
 {
     /// <summary>Where the app listens when no "Urls" is configured: loopback only, since it trains whatever it is sent.</summary>
@@ -31,41 +29,26 @@ public static class WebApp
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
+            // The static web assets manifest is named after this assembly; under a test host the entry assembly differs.
+            ApplicationName = typeof(WebApp).Assembly.GetName().Name,
         });
+        // MudBlazor's CSS/JS and blazor.web.js live in NuGet packages until publish copies them to wwwroot; the
+        // build's manifest maps them, but ASP.NET Core reads it only in Development. The app runs as Production
+        // from `dotnet run` and in the tests, so read it always (it is a no-op where no manifest exists: publish).
+        builder.WebHost.UseStaticWebAssets();
         if (string.IsNullOrEmpty(builder.Configuration["Urls"])) builder.WebHost.UseUrls(DefaultUrls);
         builder.Services.AddStudio(builder.Configuration);
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.MapOpenApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapExperimentsApi();
-        app.MapGet("/", Home).ExcludeFromDescription();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
-    }
-
-    /// <summary>A stand-in until the dashboard pages land: shows that experiments are stored and trained.</summary>
-    static async Task<IResult> Home(StudioDb db, CancellationToken ct)
-    {
-        string device = DeviceChoice.Describe(DeviceChoice.Resolve("auto"));
-        var html = HtmlEncoder.Default;
-        var page = new StringBuilder()
-            .Append("<!doctype html><title>BanStudio</title><h1>BanStudio</h1>")
-            .Append($"<p>Born-Again Networks workbench. Device: {html.Encode(device)}.</p>")
-            .Append("<p>The dashboard is not built yet. Submit a spec with <code>POST /api/experiments</code> ")
-            .Append("(see <a href=\"/openapi/v1.json\">the OpenAPI document</a>) or use the CLI: ")
-            .Append("<code>dotnet run --project BanStudio.Web -- --help</code></p><h2>Experiments</h2>");
-        var experiments = await ExperimentsApi.ListAsync(db, ct);
-        if (experiments.Length == 0) page.Append("<p>None yet.</p>");
-        else
-        {
-            page.Append("<ul>");
-            foreach (var e in experiments)
-                page.Append($"<li>#{e.Id} {html.Encode(e.Name)}: {e.Status} ({e.DoneSteps}/{e.TotalSteps} steps)")
-                    .Append(e.Reason is null ? "" : $" &mdash; {html.Encode(e.Reason)}")
-                    .Append($" <a href=\"/api/experiments/{e.Id}/results.csv\">results.csv</a></li>");
-            page.Append("</ul>");
-        }
-        return Results.Content(page.ToString(), "text/html");
     }
 }

@@ -1,0 +1,24 @@
+using Bunit;
+// Aliased: BanStudio.Tests.Models is a namespace too.
+using ModelsPage = BanStudio.Web.Features.Models.Models;
+
+namespace BanStudio.Tests.Web.Pages;
+
+public sealed class ModelsPageTests : IAsyncDisposable
+{
+    readonly PageContext _context = new();
+
+    public ValueTask DisposeAsync() => _context.DisposeAsync();
+
+    [Fact]
+    public void Each_preset_is_a_row_with_its_counts_for_10_and_100_classes_and_the_papers_figures()
+    {
+        var page = _context.Bunit.Render<ModelsPage>();
+
+        var rows = page.FindAll("tbody tr.mud-table-row").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent.Trim()).ToArray()).ToList();
+        Assert.Equal(BanStudio.Training.Models.ModelPresets.All.Count, rows.Count);
+        var wrn = Assert.Single(rows, r => r[0] == "WRN-28-10");
+        Assert.Equal(["WRN-28-10", "Wide-ResNet", "36.48M", "36.54M"], wrn[..4]);
+        Assert.Contains("36.5M (10 classes, Zagoruyko & Komodakis 2016)", wrn[4]);
+    }
+}
