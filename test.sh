@@ -23,7 +23,9 @@ if [ -f "$trx" ]; then
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
   passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
   failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
-  notrun=$(sed -E 's/.* notExecuted="([0-9]+)".*/\1/' <<<"$counters")
+  total=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+  executed=$(sed -E 's/.* executed="([0-9]+)".*/\1/' <<<"$counters")
+  notrun=$((total - executed))
   echo "${passed} passed, ${failed} failed, ${notrun} skipped"
 fi
 exit $status
