@@ -17,6 +17,14 @@ public class TrainingScheduleTests
     }
 
     [Fact]
+    public void A_one_epoch_run_trains_at_the_base_rate()
+    {
+        var s = new TrainingSchedule { Epochs = 1 };
+        Assert.Equal(0.1, s.LearningRateAt(0), 12);
+        Assert.Equal(0.1, new TrainingSchedule { Epochs = 3 }.LearningRateAt(0), 12);
+    }
+
+    [Fact]
     public void Cosine_schedule_starts_at_the_base_rate_and_halves_at_mid_run()
     {
         var s = new TrainingSchedule { Epochs = 10, Schedule = LearningRateSchedule.Cosine };

@@ -21,8 +21,11 @@ public sealed record TrainingSchedule
     public double[] Milestones { get; init; } = [0.3, 0.6, 0.8];
     public double Gamma { get; init; } = 0.2;
 
-    /// <summary>The epochs (0-based, first epoch with the reduced rate) at which the multistep schedule steps.</summary>
-    public IReadOnlyList<int> MilestoneEpochs => Milestones.Select(m => (int)Math.Round(m * Epochs)).ToArray();
+    /// <summary>
+    /// The epochs (0-based, first epoch with the reduced rate) at which the multistep schedule steps;
+    /// never epoch 0, or a very short run would start at a reduced rate.
+    /// </summary>
+    public IReadOnlyList<int> MilestoneEpochs => Milestones.Select(m => Math.Max(1, (int)Math.Round(m * Epochs))).ToArray();
 
     /// <summary>Learning rate for a 0-based epoch.</summary>
     public double LearningRateAt(int epoch) => Schedule switch

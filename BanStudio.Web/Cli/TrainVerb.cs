@@ -66,7 +66,16 @@ public static class TrainVerb
             output.WriteLine($"checkpoints: {folder}");
             trainer.Resumed += done => output.WriteLine($"resuming after epoch {done} from {trainer.CheckpointPath}");
             trainer.EpochCompleted += m => output.WriteLine(FormatEpoch(m, spec.Schedule.Epochs));
-            var result = await trainer.RunAsync(ct);
+            TrainingResult result;
+            try { result = await trainer.RunAsync(ct); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Out of memory, a checkpoint folder that cannot be written, a TorchSharp error:
+                // say what happened and where the last good checkpoint is, not a stack trace.
+                error.WriteLine($"training failed: {e.GetType().Name}: {e.Message}");
+                error.WriteLine($"the last finished epoch's checkpoint (if any) is kept in {folder}");
+                return ExitCodes.TrainingFailed;
+            }
             await File.WriteAllTextAsync(Path.Combine(folder, "metrics.json"), SpecJson.Write(result), CancellationToken.None);
             output.WriteLine(Summary(result));
             return result.Status switch
