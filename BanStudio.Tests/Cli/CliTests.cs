@@ -88,6 +88,13 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, again.Code);
         Assert.Contains("resuming after epoch 2", again.Out);
         Assert.DoesNotContain("\nepoch ", again.Out);
+
+        // the same folder with another seed: the old checkpoint is not resumed, and the user is told why
+        string other = Write("tiny-seed3.json", File.ReadAllText(spec).Replace("\"seed\": 2", "\"seed\": 3"));
+        var changed = await Run("train", other, "--out", outDir);
+        Assert.Equal(0, changed.Code);
+        Assert.Contains("was made by another configuration", changed.Out);
+        Assert.Equal(2, changed.Out.Split('\n').Count(l => l.StartsWith("epoch ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public sealed class ExperimentRunner
         using var model = step.Model!.Build(data.Shape, step.ModelSeed);
         if (teacher is not null && CrossArchitecture.SharesLayers(teacherStep!.Model!, step.Model!))
         {
-            CrossArchitecture.ShareStemAndClassifier(teacher, model);
+            model.CopyAndFreezeStemAndClassifier(teacher);
             Log($"{step.Key}: shares conv1 and fc-output with {teacherStep.Key}, frozen (section 3.4)");
         }
         var objective = Objective.Create(step.Objective, step.ModelSeed, UsesTemperature(step.Objective) ? Spec.Temperature : 1);
@@ -121,6 +121,7 @@ public sealed class ExperimentRunner
                 CheckpointDirectory = Path.Combine(_directory, step.Folder),
             });
             trainer.Resumed += epochs => Log($"{step.Key}: resuming after epoch {epochs}");
+            trainer.Notice += message => Log($"{step.Key}: {message}");
             trainer.EpochCompleted += m => Raise(new StepEpochCompleted(Spec.Name, step, m));
             trainer.BatchCompleted += p => Raise(new StepBatchProgress(Spec.Name, step, p));
             var r = trainer.Run(ct);

@@ -50,6 +50,8 @@ public sealed class Trainer
     public event Action<BatchProgress>? BatchCompleted;
     /// <summary>Raised when training resumes from a checkpoint, with the number of epochs already done.</summary>
     public event Action<int>? Resumed;
+    /// <summary>Raised with a sentence a user should read, e.g. why a checkpoint on disk was not resumed.</summary>
+    public event Action<string>? Notice;
 
     public string? CheckpointPath =>
         _o.CheckpointDirectory is null ? null : Path.Combine(_o.CheckpointDirectory, Checkpoint.FileName);
@@ -88,10 +90,14 @@ public sealed class Trainer
                 priorSeconds = header.WallSeconds;
                 Resumed?.Invoke(startEpoch);
             }
+            else
+            {
+                Notice?.Invoke($"{path} was made by another configuration (model, data, schedule or seed differ); " +
+                               "training from scratch and replacing it. Use another output folder to keep it.");
+            }
         }
 
-        var train = new BatchTransform(_o.Data.Mean, _o.Data.Std, augment: true);
-        var test = new BatchTransform(_o.Data.Mean, _o.Data.Std, augment: false);
+        var train = BatchTransform.ForTraining(_o.Data);
         var wall = Stopwatch.StartNew();
         try
         {
@@ -104,9 +110,9 @@ public sealed class Trainer
                 var clock = Stopwatch.StartNew();
                 var (trainLoss, trainError, cancelled) = TrainEpoch(model, optimizer, train, generator, epoch, cancellationToken);
                 if (cancelled) return Result(TrainingStatus.Cancelled, $"cancelled during epoch {epoch + 1}; resumes from epoch {epoch + 1}");
-                var (testLoss, testError, top5) = Evaluate(model, test);
+                var score = Evaluate(model);
                 double seconds = clock.Elapsed.TotalSeconds;
-                var metrics = new EpochMetrics(epoch + 1, trainLoss, trainError, testLoss, testError, top5, lr,
+                var metrics = new EpochMetrics(epoch + 1, trainLoss, trainError, score.Loss, score.Error, score.Top5Error, lr,
                     seconds, _o.Data.Train.Count / Math.Max(seconds, 1e-9));
                 history.Add(metrics);
                 if (CheckpointPath is { } ckpt)
@@ -171,30 +177,9 @@ public sealed class Trainer
         return (lossSum / seen, (double)wrong / seen, false);
     }
 
-    (double Loss, double Error, double? Top5) Evaluate(BanModel model, BatchTransform transform)
+    TestScore Evaluate(BanModel model)
     {
         model.eval();
-        var data = _o.Data.Test;
-        int n = data.Count, batchSize = _o.EvaluationBatchSize;
-        bool top5 = data.Shape.Classes > 10;
-        double lossSum = 0;
-        long wrong = 0, wrong5 = 0;
-        using var _ = no_grad();
-        for (int start = 0; start < n; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            int count = Math.Min(batchSize, n - start);
-            var x = transform.Apply(data.Images.narrow(0, start, count), null).to(_o.Device);
-            var y = data.Labels.narrow(0, start, count).to(_o.Device);
-            var logits = model.forward(x);
-            lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-            wrong += logits.argmax(1).ne(y).sum().item<long>();
-            if (top5)
-            {
-                var best5 = logits.topk(5, dim: 1).indexes;
-                wrong5 += count - best5.eq(y.unsqueeze(1)).any(1).sum().item<long>();
-            }
-        }
-        return (lossSum / n, (double)wrong / n, top5 ? (double)wrong5 / n : null);
+        return TestScore.Evaluate(_o.Data, _o.Device, _o.EvaluationBatchSize, x => nn.functional.log_softmax(model.forward(x), 1));
     }
 }

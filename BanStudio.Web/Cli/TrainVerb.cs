@@ -64,6 +64,7 @@ public static class TrainVerb
             output.WriteLine($"{spec.Model.DisplayName} ({ModelsVerb.Millions(parameters)} parameters) on {data.Name} " +
                              $"[{data.Train.Count} train / {data.Test.Count} test, {data.Shape}], {DeviceChoice.Describe(device)}, seed {spec.Seed}");
             output.WriteLine($"checkpoints: {folder}");
+            trainer.Notice += output.WriteLine;
             trainer.Resumed += done => output.WriteLine($"resuming after epoch {done} from {trainer.CheckpointPath}");
             trainer.EpochCompleted += m => output.WriteLine(FormatEpoch(m, spec.Schedule.Epochs));
             TrainingResult result;
