@@ -42,7 +42,7 @@ public sealed class Trainer
     {
         SpecValidationException.ThrowIfAny(options.Schedule.Validate());
         if (options.Objective.NeedsTeacher && options.Teacher is null)
-            throw new ArgumentException($"objective {options.Objective.Name} needs a teacher model");
+            throw new ArgumentException($"objective {options.Objective.Name} learns from a teacher's outputs: give TrainerOptions.Teacher, or train with the label objective");
         _o = options;
     }
 
