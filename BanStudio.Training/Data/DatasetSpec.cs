@@ -30,6 +30,9 @@ public sealed record DatasetSpec(
 
     [JsonIgnore] public bool IsBuiltin => Kind == DatasetKinds.Builtin;
 
+    /// <summary>A word-level corpus for language models ("ptb", "builtin-text"), not images.</summary>
+    [JsonIgnore] public bool IsText => Language.TextDatasets.IsText(Kind);
+
     /// <summary>Name, shape and split sizes known without reading any file (for building models); null for an unknown kind.</summary>
     [JsonIgnore] public DatasetInfo? Info => DatasetKinds.IsKnown(Kind) ? DatasetKinds.Info(Kind) : null;
 
@@ -39,6 +42,7 @@ public sealed record DatasetSpec(
     {
         get
         {
+            if (Language.TextDatasets.IsText(Kind)) return Language.TextDatasets.DisplayName(this);
             if (!DatasetKinds.IsKnown(Kind)) return Kind;
             string name = DatasetKinds.Info(Kind).DisplayName;
             if (IsBuiltin && (Seed ?? 0) != 0) name += $" (seed {Seed})";
@@ -58,9 +62,11 @@ public sealed record DatasetSpec(
         var errors = new List<SpecError>();
         void Error(string field, string message) => errors.Add(new SpecError("dataset." + field, message));
 
+        // Word-level corpora (language models) have their own files and limits.
+        if (Language.TextDatasets.IsText(Kind)) return Language.TextDatasets.Validate(this, catalog);
         if (!DatasetKinds.IsKnown(Kind))
         {
-            Error("kind", $"'{Kind}' is not a dataset kind; use one of: {string.Join(", ", DatasetKinds.All)}");
+            Error("kind", $"'{Kind}' is not a dataset kind; use one of: {string.Join(", ", DatasetKinds.All.Concat(Language.TextDatasets.All))}");
             return errors;
         }
         var info = DatasetKinds.Info(Kind);
@@ -123,6 +129,7 @@ public sealed record DatasetSpec(
     /// </summary>
     public string? ResolveFolder(DatasetCatalog? catalog = null)
     {
+        if (IsText) return Language.TextDatasets.ResolveFolder(this, catalog);
         if (IsBuiltin || !DatasetKinds.IsKnown(Kind)) return null;
         if (Path is not null) return DatasetLayout.For(Kind).Locate(Path)?.Folder;
         return (catalog ?? DatasetCatalog.Default).Locate(Kind);
@@ -136,6 +143,8 @@ public sealed record DatasetSpec(
     /// <exception cref="DatasetFileException">A file is missing, truncated or not in the expected format.</exception>
     public ImageSplits Load(DatasetCatalog? catalog = null)
     {
+        if (Language.TextDatasets.IsText(Kind))
+            throw new InvalidOperationException($"'{Kind}' is a text corpus: load it with TextDatasets.Load, not as images");
         SpecValidationException.ThrowIfAny(Validate(catalog));
         var splits = Kind switch
         {

@@ -32,6 +32,12 @@ public sealed record ModelResult
     public double? ImprovementOverTeacher => TeacherFinalTestError is { } t && FinalTestError is { } s ? (t - s) * 100 : null;
     /// <summary>Identifies the exact configuration; a finished result is reused only when this matches.</summary>
     public string Fingerprint { get; init; } = "";
+    /// <summary>Language models: the validation loss per word after the last epoch; null for image models.</summary>
+    public double? FinalValidLoss { get; init; }
+    /// <summary>Language models: exp(validation loss), lower is better (Table 6); null for image models.</summary>
+    public double? FinalValidPerplexity => FinalValidLoss is { } v ? Math.Exp(v) : null;
+    /// <summary>Language models: exp(test loss), lower is better (Table 6); null for image models.</summary>
+    public double? FinalTestPerplexity => FinalValidLoss is not null && FinalTestLoss is { } t ? Math.Exp(t) : null;
 }
 
 /// <summary>Everything a running experiment tells its observers, in order.</summary>

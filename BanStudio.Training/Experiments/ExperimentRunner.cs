@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using BanStudio.Training.Data;
+using BanStudio.Training.Language;
 using BanStudio.Training.Models;
 using BanStudio.Training.Objectives;
 using BanStudio.Training.Training;
@@ -42,7 +43,25 @@ public sealed class ExperimentRunner
     public Task<ExperimentOutcome> RunAsync(ImageSplits data, CancellationToken ct = default) =>
         Task.Factory.StartNew(() => Run(data, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    public ExperimentOutcome Run(ImageSplits data, CancellationToken ct = default)
+    public ExperimentOutcome Run(ImageSplits data, CancellationToken ct = default) =>
+        RunSteps((step, device, results) => step.Kind == StepKind.Train
+            ? TrainStep(step, data, device, results, ct)
+            : EnsembleStep(step, data, device, results), ct);
+
+    /// <summary>A language-model experiment (PTB, Table 6): the same plan, steps, reuse and resume, with the sequence trainer.</summary>
+    public Task<ExperimentOutcome> RunAsync(CorpusSplits corpus, CancellationToken ct = default) =>
+        Task.Factory.StartNew(() => Run(corpus, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <inheritdoc cref="RunAsync(CorpusSplits, CancellationToken)"/>
+    public ExperimentOutcome Run(CorpusSplits corpus, CancellationToken ct = default)
+    {
+        var steps = new LanguageSteps(this, corpus);
+        return RunSteps((step, device, results) => step.Kind == StepKind.Train
+            ? steps.Train(step, device, results, ct)
+            : steps.Ensemble(step, device, results), ct);
+    }
+
+    ExperimentOutcome RunSteps(Func<PlanStep, Device, IReadOnlyDictionary<string, ModelResult>, ModelResult> execute, CancellationToken ct)
     {
         System.IO.Directory.CreateDirectory(_directory);
         File.WriteAllText(Path.Combine(_directory, "spec.json"), SpecJson.Write(Spec));
@@ -71,7 +90,7 @@ public sealed class ExperimentRunner
             ModelResult result;
             try
             {
-                result = step.Kind == StepKind.Train ? TrainStep(step, data, device, results, ct) : EnsembleStep(step, data, device, results);
+                result = execute(step, device, results);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -167,14 +186,14 @@ public sealed class ExperimentRunner
         }
     }
 
-    static double? TeacherError(PlanStep step, IReadOnlyDictionary<string, ModelResult> results)
+    internal static double? TeacherError(PlanStep step, IReadOnlyDictionary<string, ModelResult> results)
     {
         // Improvement is measured against the original teacher of the seed, as in the paper's tables.
         var teacher = results.Values.FirstOrDefault(r => r.Seed == step.Seed && r.Column == ExperimentPlan.TeacherColumn);
         return step.Column == ExperimentPlan.TeacherColumn ? null : teacher?.FinalTestError;
     }
 
-    static bool UsesTemperature(ObjectiveKind kind) => kind is ObjectiveKind.Ban or ObjectiveKind.BanPlusLabel or ObjectiveKind.Dkpp;
+    internal static bool UsesTemperature(ObjectiveKind kind) => kind is ObjectiveKind.Ban or ObjectiveKind.BanPlusLabel or ObjectiveKind.Dkpp;
 
     BanModel LoadTrained(PlanStep step, DataShape shape)
     {
@@ -236,7 +255,10 @@ public sealed class ExperimentRunner
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }
 
-    void Log(string message) => Raise(new ExperimentLog(Spec.Name, message));
+    /// <summary>The configuration hash of a step (what reuse and resume compare).</summary>
+    internal string FingerprintOf(string key) => _fingerprints[key];
 
-    void Raise(ExperimentEvent e) => Event?.Invoke(e);
+    internal void Log(string message) => Raise(new ExperimentLog(Spec.Name, message));
+
+    internal void Raise(ExperimentEvent e) => Event?.Invoke(e);
 }

@@ -49,7 +49,28 @@ public static class ExperimentValidation
         if (DeviceChoice.Check(spec.Device) is { } deviceError) errors.Add(new("device", deviceError));
         if (spec.Teacher is not null && spec.Student is not null && errors.Count == 0)
             errors.AddRange(CrossArchitectureErrors(spec.Teacher, spec.Student));
+        errors.AddRange(LanguageModelErrors(spec));
         return errors;
+    }
+
+    /// <summary>Language models train on a text corpus with the sequence trainer; image models on images. Never mixed.</summary>
+    static IEnumerable<SpecError> LanguageModelErrors(ExperimentSpec spec)
+    {
+        if (spec.Teacher is null || spec.Dataset is null) yield break;
+        bool language = spec.Teacher is Language.LanguageModelSpec;
+        if (language && !spec.Dataset.IsText)
+            yield return new("dataset.kind", $"{spec.Teacher.DisplayName} is a language model: use a text corpus, \"{Language.TextDatasets.Ptb}\" or \"{Language.TextDatasets.BuiltinText}\" (got \"{spec.Dataset.Kind}\")");
+        if (!language && spec.Dataset.IsText)
+            yield return new("dataset.kind", $"\"{spec.Dataset.Kind}\" is a text corpus, for the language-model families (lstm, cnnlstm); {spec.Teacher.DisplayName} needs images");
+        if (spec.Student is not null && (spec.Student is Language.LanguageModelSpec) != language)
+            yield return new("student", $"the teacher {spec.Teacher.DisplayName} and the student {spec.Student.DisplayName} must both be language models or both image models");
+        if (!language && spec.Schedule is { } s)
+        {
+            if (s.Schedule == LearningRateSchedule.Plateau)
+                yield return new("schedule.schedule", "\"plateau\" follows validation perplexity, which only language models have; use \"multi-step\" or \"cosine\"");
+            if (s.ClipGradNorm is not null)
+                yield return new("schedule.clipGradNorm", "gradient clipping is for the language models' sequence trainer; remove it for image models");
+        }
     }
 
     static IEnumerable<SpecError> CrossArchitectureErrors(ModelSpec teacher, ModelSpec student)

@@ -11,6 +11,8 @@ public static class ResultsCsv
         "key", "seed", "column", "generation", "model", "objective", "teacher", "status", "reason",
         "final_epoch_test_error_pct", "best_epoch_test_error_pct", "best_epoch", "final_test_loss",
         "final_test_top5_error_pct", "improvement_over_teacher_pct_points", "parameters", "epochs", "wall_seconds",
+        // Language models only (empty for image models): lower is better.
+        "final_valid_perplexity", "final_test_perplexity",
     ];
 
     public static void Write(string path, IEnumerable<ModelResult> results)
@@ -45,11 +47,14 @@ public static class ResultsCsv
             csv.WriteField(r.Parameters);
             csv.WriteField(r.Epochs);
             csv.WriteField(r.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture));
+            csv.WriteField(Perplexity(r.FinalValidPerplexity));
+            csv.WriteField(Perplexity(r.FinalTestPerplexity));
             csv.NextRecord();
         }
         csv.Flush();
     }
 
     static string Percent(double? fraction) => fraction is { } f ? (f * 100).ToString("0.00", CultureInfo.InvariantCulture) : "";
+    static string Perplexity(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "";
     static string Number(double? value) => value is { } v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "";
 }

@@ -12,6 +12,8 @@ public static class ResultsTable
 {
     public static string Render(ExperimentPlan plan, IEnumerable<ModelResult> results)
     {
+        // Language models are compared by perplexity in Table 6's layout, not by error.
+        if (plan.Spec.Teacher is Language.LanguageModelSpec) return Language.PerplexityTable.Render(plan, results);
         var columns = plan.Columns;
         var byKey = results.ToDictionary(r => (r.Seed, r.Column));
         string config = plan.Spec.IsCrossArchitecture

@@ -1,3 +1,5 @@
+using BanStudio.Training.Language;
+
 namespace BanStudio.Training.Models;
 
 /// <summary>A parameter count a paper reports for a network: millions, for how many classes, and where.</summary>
@@ -24,6 +26,15 @@ public static class ModelPresets
     {
         UnitsPerBlock = [14, 14, 14], CompressFinalBlock = true, Name = "DenseNet-90-60",
     };
+
+    /// <summary>Section 4.2's LSTM: one layer of 1500 units (Zaremba et al.'s large width), tied weights, 65% dropout.</summary>
+    public static LstmSpec PaperLstm { get; } = new(1500, 1, 0.65) { InitRange = 0.04 };
+
+    /// <summary>Section 4.2's CNN-LSTM: Kim et al.'s large character-aware model (19M parameters).</summary>
+    public static CnnLstmSpec PaperCnnLstm { get; } = new();
+
+    /// <summary>The small LSTM of the CPU study and of the benchmark: 2 layers of 200 units (Zaremba's small size), tied, 20% dropout.</summary>
+    public static LstmSpec CpuLstm { get; } = new(200, 2, 0.2) { InitRange = 0.1 };
 
     public static IReadOnlyList<ModelPreset> All { get; } =
     [
@@ -74,6 +85,19 @@ public static class ModelPresets
         new(TinyDenseNet, [], "tiny CPU teacher"),
         new(new WideResNetSpec(10, 1), [], "tiny CPU Wide-ResNet"),
         new(new BanResNetSpec(TinyDenseNet, ResidualBlock.Wide, 1, 1, DropRate: 0.3), [], "tiny cross-architecture student of the tiny DenseNet"),
+
+        // Table 6: the PTB language models (counts for PTB's 10,000 words; see docs/language-models.md).
+        new(PaperLstm, [new(52, LanguageModelSpec.PtbVocabulary, "Table 6")],
+            "the paper's text: 1 layer of 1500 units, tied weights, 65% dropout (33.0M; Table 6's 52M fits LSTM-2x1500)"),
+        new(new LstmSpec(1500, 2, 0.65) { InitRange = 0.04 }, [new(52, LanguageModelSpec.PtbVocabulary, "Table 6")],
+            "Zaremba's large LSTM with tied weights: the count that matches Table 6"),
+        new(PaperCnnLstm, [new(19, LanguageModelSpec.PtbVocabulary, "Table 6"), new(19, LanguageModelSpec.PtbVocabulary, "Kim et al. 2016, large")],
+            "Kim et al.'s LSTM-Char-Large: widths 1-7, min(200, 50w) filters, 2 highway layers, 2x650 LSTM"),
+        new(new CnnLstmSpec(300, 2, 0.5) { MaxWidth = 6, FiltersPerWidth = 25, MaxFilters = 150, HighwayLayers = 1 },
+            [new(5, LanguageModelSpec.PtbVocabulary, "Kim et al. 2016, small")], "Kim et al.'s LSTM-Char-Small: widths 1-6, 25w filters, 1 highway layer"),
+        // Small language models for a CPU: the PTB study and the benchmark (batch 32 x 35 steps).
+        new(CpuLstm, [], "small CPU LSTM (2x200, tied, 20% dropout): the PTB study's and the benchmark's model"),
+        new(new CnnLstmSpec(100, 2, 0.2) { MaxWidth = 4, FiltersPerWidth = 25, HighwayLayers = 1, InitRange = 0.1 }, [], "small CPU CNN-LSTM"),
     ];
 
     /// <summary>The spec of the preset called <paramref name="name"/> (case-insensitive), or null.</summary>

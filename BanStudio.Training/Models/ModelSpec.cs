@@ -15,6 +15,8 @@ namespace BanStudio.Training.Models;
 [JsonDerivedType(typeof(WideResNetSpec), "wideresnet")]
 [JsonDerivedType(typeof(PreResNetSpec), "preresnet")]
 [JsonDerivedType(typeof(BanResNetSpec), "banresnet")]
+[JsonDerivedType(typeof(Language.LstmSpec), "lstm")]
+[JsonDerivedType(typeof(Language.CnnLstmSpec), "cnnlstm")]
 public abstract record ModelSpec
 {
     /// <summary>The name a researcher knows it by, e.g. "DenseNet-112-33" or "WRN-28-10".</summary>
@@ -35,7 +37,9 @@ public abstract record ModelSpec
         var model = Create(shape, device);
         if (device?.type == DeviceType.META) return model; // shapes only: nothing to initialise
         using var generator = seed is null ? null : new Generator(unchecked((ulong)seed.Value), device ?? CPU);
-        WeightInit.Apply(model, generator);
+        // Language models follow their own papers' initialisation (uniform in [-r, r]), not the CIFAR one.
+        if (model is Language.LanguageModel languageModel) languageModel.Initialise(generator);
+        else WeightInit.Apply(model, generator);
         return model;
     }
 

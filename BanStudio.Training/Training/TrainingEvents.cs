@@ -1,6 +1,11 @@
 namespace BanStudio.Training.Training;
 
-/// <summary>What one epoch produced. Errors are fractions in [0,1]; losses are label cross-entropy per sample.</summary>
+/// <summary>
+/// What one epoch produced. Errors are fractions in [0,1]; losses are label cross-entropy per sample.
+/// For a language model a "sample" is a predicted word: losses are per word (perplexity = exp(loss)), errors
+/// are next-word errors, <see cref="ImagesPerSecond"/> is training words per second, and <see cref="ValidLoss"/>
+/// is the validation split's loss (image datasets have no validation split: null).
+/// </summary>
 public sealed record EpochMetrics(
     int Epoch,
     double TrainLoss,
@@ -10,7 +15,8 @@ public sealed record EpochMetrics(
     double? TestTop5Error,
     double LearningRate,
     double Seconds,
-    double ImagesPerSecond);
+    double ImagesPerSecond,
+    double? ValidLoss = null);
 
 /// <summary>Mid-epoch progress, raised at most a few times a second.</summary>
 public sealed record BatchProgress(int Epoch, int Batch, int Batches, double RunningLoss, double ImagesPerSecond);

@@ -1,6 +1,15 @@
 namespace BanStudio.Training.Training;
 
-public enum LearningRateSchedule { MultiStep, Cosine }
+public enum LearningRateSchedule
+{
+    MultiStep,
+    Cosine,
+    /// <summary>
+    /// Language models (paper 4.2): lr multiplied by <see cref="TrainingSchedule.Gamma"/> after an epoch whose
+    /// validation perplexity did not improve on the previous epoch's by more than <see cref="TrainingSchedule.PlateauThreshold"/>.
+    /// </summary>
+    Plateau,
+}
 
 /// <summary>
 /// The optimisation schedule shared by a teacher and all its students (paper 4.1: "using the same
@@ -20,6 +29,13 @@ public sealed record TrainingSchedule
     /// <summary>Fractions of the run at which the multistep schedule multiplies lr by <see cref="Gamma"/>.</summary>
     public double[] Milestones { get; init; } = [0.3, 0.6, 0.8];
     public double Gamma { get; init; } = 0.2;
+    /// <summary>
+    /// Plateau schedule only: the drop in validation perplexity an epoch must achieve to keep the learning rate
+    /// (0: any decrease, the paper's LSTM; 0.5: the paper's CNN-LSTM). Null is 0.
+    /// </summary>
+    public double? PlateauThreshold { get; init; }
+    /// <summary>Rescale the gradient to this global L2 norm when it is larger (language models: 5, as Zaremba et al. and Kim et al.); null: no clipping.</summary>
+    public double? ClipGradNorm { get; init; }
 
     /// <summary>
     /// The epochs (0-based, first epoch with the reduced rate) at which the multistep schedule steps;
@@ -31,6 +47,8 @@ public sealed record TrainingSchedule
     public double LearningRateAt(int epoch) => Schedule switch
     {
         LearningRateSchedule.Cosine => 0.5 * LearningRate * (1 + Math.Cos(Math.PI * epoch / Epochs)),
+        // Plateau: the rate after epoch e depends on validation results, which the sequence trainer tracks.
+        LearningRateSchedule.Plateau => LearningRate,
         _ => LearningRate * Math.Pow(Gamma, MilestoneEpochs.Count(m => epoch >= m)),
     };
 
@@ -55,6 +73,12 @@ public sealed record TrainingSchedule
             errors.Add(new($"{prefix}.milestones", "each milestone is a fraction of the run strictly between 0 and 1, e.g. [0.3, 0.6, 0.8]"));
         else if (Milestones.Zip(Milestones.Skip(1)).Any(p => p.Second <= p.First))
             errors.Add(new($"{prefix}.milestones", "milestones must be increasing, e.g. [0.3, 0.6, 0.8]"));
+        if (PlateauThreshold is { } threshold && !(threshold >= 0 && threshold <= 1000))
+            errors.Add(new($"{prefix}.plateauThreshold", $"must be between 0 and 1000 perplexity points (got {threshold}); the paper uses 0 for the LSTM, 0.5 for the CNN-LSTM"));
+        if (PlateauThreshold is not null && Schedule != LearningRateSchedule.Plateau)
+            errors.Add(new($"{prefix}.plateauThreshold", "applies only to \"schedule\": \"plateau\"; remove it or set the schedule to plateau"));
+        if (ClipGradNorm is { } clip && !(clip > 0 && clip <= 1e6))
+            errors.Add(new($"{prefix}.clipGradNorm", $"must be positive (got {clip}); language models use 5"));
         return errors;
     }
 }
