@@ -22,6 +22,11 @@ public sealed record TrainSpec
         else errors.AddRange(Dataset.Validate());
         if (Schedule is null) errors.Add(new("schedule", "is required"));
         else errors.AddRange(Schedule.Validate());
+        // The train verb's trainer is the image one; language models train in experiments (sequence trainer).
+        if (Model is Language.LanguageModelSpec)
+            errors.Add(new("model", $"{Model.DisplayName} is a language model: train it with the run verb (an experiment spec, e.g. wwwroot-assets/specs/ptb-demo-builtin-text.json)"));
+        if (Dataset is { IsText: true })
+            errors.Add(new("dataset.kind", $"\"{Dataset.Kind}\" is a text corpus for language models: use the run verb with an lstm or cnnlstm teacher"));
         if (Seed < 0) errors.Add(new("seed", $"must be zero or positive (got {Seed})"));
         if (DeviceChoice.Check(Device) is { } deviceError) errors.Add(new("device", deviceError));
         return errors;

@@ -1,0 +1,151 @@
+using BanStudio.Tests.Data;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Language;
+using BanStudio.Training.Objectives;
+using BanStudio.Training.Training;
+using static TorchSharp.torch;
+
+namespace BanStudio.Tests.Language;
+
+[Collection(TorchCollection.Name)]
+public sealed class SequenceTrainingTests
+{
+    static TrainingSchedule Sgd(int epochs, int batch) => new()
+    {
+        Epochs = epochs, BatchSize = batch, LearningRate = 1, Momentum = 0, Nesterov = false, WeightDecay = 0,
+        Schedule = LearningRateSchedule.Plateau, Gamma = 0.25, ClipGradNorm = 5,
+    };
+
+    [Fact]
+    public void A_tiny_lstm_learns_the_builtin_text_far_below_the_vocabulary_size()
+    {
+        var corpus = BuiltinText.Generate(seed: 0, trainSentences: 1000);
+        using var model = new LstmSpec(32, Dropout: 0) { InitRange = 0.1 }.BuildLanguageModel(corpus.Vocabulary.Count, seed: 1);
+        var trainer = new SequenceTrainer(new SequenceTrainerOptions
+        {
+            Model = model, Corpus = corpus, Schedule = Sgd(2, 4), Seed = 1, Steps = 10,
+        });
+        var result = trainer.Run();
+
+        Assert.Equal(TrainingStatus.Completed, result.Status);
+        var first = result.History[0];
+        var last = result.History[^1];
+        double validPerplexity = Math.Exp(last.ValidLoss!.Value);
+        // A uniform guess has perplexity = vocabulary (about 50); the grammar allows far better.
+        Assert.True(validPerplexity < corpus.Vocabulary.Count / 4.0, $"valid perplexity {validPerplexity:0.0} with {corpus.Vocabulary.Count} words");
+        Assert.True(last.ValidLoss < first.ValidLoss);
+        Assert.True(Math.Exp(last.TestLoss) < corpus.Vocabulary.Count / 4.0);
+        Assert.True(last.ImagesPerSecond > 0); // words per second
+    }
+
+    [Fact]
+    public void A_language_model_experiment_runs_through_the_runner_and_is_reused_on_a_second_run()
+    {
+        using var folder = new TempFolder();
+        var spec = new ExperimentSpec
+        {
+            Name = "lm-runner",
+            Dataset = new BanStudio.Training.Data.DatasetSpec(TextDatasets.BuiltinText, TrainSize: 200),
+            Teacher = new LstmSpec(12, Dropout: 0) { InitRange = 0.1 },
+            Generations = 1, GenerationObjective = "ban+l", Treatments = [Treatment.BanPlusLabel],
+            Ensembles = true, EnsembleIncludesTeacher = true, Schedule = Sgd(1, 4), Seeds = [1],
+        };
+        var corpus = TextDatasets.Load(spec.Dataset);
+        var runner = new ExperimentRunner(spec, folder.Path);
+        var outcome = runner.Run(corpus);
+
+        Assert.Equal(TrainingStatus.Completed, outcome.Status);
+        Assert.Equal(["seed-1/teacher", "seed-1/ban-1", "seed-1/ban-plus-l", "seed-1/ens-2"], outcome.Results.Select(r => r.Key));
+        Assert.All(outcome.Results, r => Assert.InRange(r.FinalValidPerplexity!.Value, 1.0, corpus.Vocabulary.Count * 2.0));
+        var ensemble = outcome.Results[^1];
+        Assert.Equal(["seed-1/teacher", "seed-1/ban-1"], ensemble.Members);
+        Assert.Equal("ban+l", outcome.Results[1].Objective);
+
+        var table = ResultsTable.Render(runner.Plan, outcome.Results);
+        Assert.Contains("Teacher Val", table);
+        Assert.Contains("BAN+L Test", table);
+        Assert.Contains(outcome.Results[0].FinalTestPerplexity!.Value.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), table);
+        var csv = File.ReadAllLines(Path.Combine(folder.Path, "results.csv"));
+        Assert.EndsWith("final_valid_perplexity,final_test_perplexity", csv[0]);
+
+        var again = new ExperimentRunner(spec, folder.Path);
+        var reused = new List<bool>();
+        again.Event += e => { if (e is StepFinished f) reused.Add(f.Reused); };
+        var second = again.Run(corpus);
+        Assert.All(reused, Assert.True);
+        Assert.Equal(outcome.Results.Select(r => r.FinalTestPerplexity), second.Results.Select(r => r.FinalTestPerplexity));
+    }
+
+    [Fact]
+    public void A_student_learns_from_the_teachers_softmax_at_every_step()
+    {
+        // With the BAN objective and a teacher that always predicts word 3, a student ends up predicting word 3 too,
+        // whatever the labels say: the teacher's per-step outputs, not the text, were its target.
+        var corpus = BuiltinText.Generate(seed: 0, trainSentences: 200);
+        using var teacher = new LstmSpec(8, Dropout: 0, TieWeights: false) { InitRange = 0.1 }.BuildLanguageModel(corpus.Vocabulary.Count, seed: 1);
+        using (no_grad())
+        {
+            foreach (var p in teacher.Classifier.parameters()) p.zero_();
+            ((TorchSharp.Modules.Linear)teacher.Classifier).bias![3] = tensor(10f);
+        }
+        using var student = new LstmSpec(8, Dropout: 0) { InitRange = 0.1 }.BuildLanguageModel(corpus.Vocabulary.Count, seed: 2);
+        var result = new SequenceTrainer(new SequenceTrainerOptions
+        {
+            Model = student, Teacher = teacher, Objective = new Ban(), Corpus = corpus, Schedule = Sgd(1, 4), Seed = 2, Steps = 10,
+        }).Run();
+        Assert.Equal(TrainingStatus.Completed, result.Status);
+        student.eval();
+        using var scope = NewDisposeScope();
+        var predicted = student.forward(tensor(corpus.Valid[..20].Select(i => (long)i).ToArray(), [20, 1])).argmax(2);
+        Assert.True(predicted.eq(3).all().item<bool>());
+    }
+
+    [Fact]
+    public void Language_experiment_specs_report_mismatches_by_field()
+    {
+        var lstm = new LstmSpec(12);
+        var imagesForLstm = ExperimentValidation.Validate(new ExperimentSpec { Teacher = lstm, Schedule = Sgd(1, 4) });
+        Assert.Contains(imagesForLstm, e => e.Field == "dataset.kind" && e.Message.Contains("ptb"));
+
+        var textForCnn = ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = new BanStudio.Training.Models.WideResNetSpec(10, 1), Dataset = new(TextDatasets.BuiltinText),
+            Schedule = new TrainingSchedule { Schedule = LearningRateSchedule.Plateau, ClipGradNorm = 5 },
+        });
+        Assert.Contains(textForCnn, e => e.Field == "dataset.kind");
+        Assert.Contains(textForCnn, e => e.Field == "schedule.schedule");
+        Assert.Contains(textForCnn, e => e.Field == "schedule.clipGradNorm");
+
+        Assert.Contains(new LstmSpec(0, Layers: 9, Dropout: 1) { EmbeddingSize = 5 }.Validate().Select(e => e.Field), f => f == "units");
+        var fields = new LstmSpec(10, Layers: 9, Dropout: 1) { EmbeddingSize = 5 }.Validate().Select(e => e.Field).ToList();
+        Assert.Equal(["dropout", "layers", "embeddingSize"], fields);
+        Assert.Contains(new CnnLstmSpec { MaxWidth = 9, MaxWordLength = 3 }.Validate(), e => e.Field == "maxWordLength");
+    }
+
+    [Fact]
+    public void The_ptb_spec_files_parse_and_their_only_possible_problem_is_a_missing_ptb_folder()
+    {
+        string specs = Path.Combine(Repository.Root, "wwwroot-assets", "specs");
+        var files = Directory.GetFiles(specs, "ptb-*.json");
+        Assert.True(files.Length >= 4, $"ptb specs in {specs}: {files.Length}");
+        foreach (var file in files)
+        {
+            var spec = BanStudio.Training.SpecJson.Parse<ExperimentSpec>(File.ReadAllText(file), "experiment spec");
+            Assert.IsAssignableFrom<LanguageModelSpec>(spec.Teacher);
+            Assert.All(ExperimentValidation.Validate(spec), e => Assert.Equal("dataset.path", e.Field));
+        }
+    }
+}
+
+/// <summary>The repository's root, found from the test binaries.</summary>
+internal static class Repository
+{
+    public static string Root { get; } = Find();
+
+    static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "BanStudio.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("BanStudio.sln not found above " + AppContext.BaseDirectory);
+    }
+}
