@@ -101,6 +101,49 @@ public sealed class SequenceTrainingTests
     }
 
     [Fact]
+    public void Native_memory_stays_flat_across_epochs_with_a_teacher_and_carried_state()
+    {
+        var corpus = BuiltinText.Generate(seed: 0, trainSentences: 100);
+        using var teacher = new LstmSpec(8, Dropout: 0.1).BuildLanguageModel(corpus.Vocabulary.Count, seed: 1);
+        using var student = new CnnLstmSpec(8, 1, 0.1) { MaxWidth = 2, FiltersPerWidth = 3, HighwayLayers = 1 }
+            .BuildLanguageModel(corpus.Vocabulary.Count, seed: 2);
+        using var folder = new TempFolder();
+        var live = new List<long>();
+        var trainer = new SequenceTrainer(new SequenceTrainerOptions
+        {
+            Model = student, Teacher = teacher, Objective = new Dkpp(3), Corpus = corpus, Schedule = Sgd(4, 4), Seed = 2,
+            Steps = 10, CheckpointDirectory = folder.Path,
+        });
+        trainer.EpochCompleted += _ => live.Add(Tensor.TotalCount);
+        Assert.Equal(TrainingStatus.Completed, trainer.Run().Status);
+        // A leaked state or logits tensor per window would add dozens per epoch (about 30 windows here).
+        Assert.Equal(4, live.Count);
+        Assert.True(live.Skip(1).Max() - live[1] <= 2, $"live tensors per epoch: {string.Join(", ", live)}");
+    }
+
+    [Fact]
+    public void An_interrupted_language_model_resumes_from_its_checkpoint_with_the_same_history()
+    {
+        var corpus = BuiltinText.Generate(seed: 0, trainSentences: 100);
+        using var folder = new TempFolder();
+        SequenceTrainer Trainer(LanguageModel model, int epochs) => new(new SequenceTrainerOptions
+        {
+            Model = model, Corpus = corpus, Schedule = Sgd(epochs, 4), Seed = 1, Steps = 10,
+            CheckpointDirectory = folder.Path, Fingerprint = "same",
+        });
+        var spec = new LstmSpec(8, Dropout: 0) { InitRange = 0.1 };
+        using (var first = spec.BuildLanguageModel(corpus.Vocabulary.Count, seed: 1))
+            Assert.Single(Trainer(first, 1).Run().History);
+        using var resumed = spec.BuildLanguageModel(corpus.Vocabulary.Count, seed: 1);
+        var trainer = Trainer(resumed, 2);
+        int? resumedAfter = null;
+        trainer.Resumed += n => resumedAfter = n;
+        var result = trainer.Run();
+        Assert.Equal(1, resumedAfter);
+        Assert.Equal([1, 2], result.History.Select(m => m.Epoch));
+    }
+
+    [Fact]
     public void Language_experiment_specs_report_mismatches_by_field()
     {
         var lstm = new LstmSpec(12);
