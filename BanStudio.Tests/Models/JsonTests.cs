@@ -64,8 +64,8 @@ public class JsonTests
     [Fact]
     public void An_unknown_family_is_named_with_the_known_ones()
     {
-        var error = Assert.Throws<JsonException>(() => ModelSpecJson.Deserialize("""{"family":"lstm","units":1500}"""));
-        Assert.Equal("Unknown model family \"lstm\"; known families are banresnet, densenet, preresnet, wideresnet.", error.Message);
+        var error = Assert.Throws<JsonException>(() => ModelSpecJson.Deserialize("""{"family":"transformer","units":1500}"""));
+        Assert.Equal("Unknown model family \"transformer\"; known families are banresnet, cnnlstm, densenet, lstm, preresnet, wideresnet.", error.Message);
     }
 
     [Fact]
