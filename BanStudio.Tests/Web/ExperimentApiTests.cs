@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using BanStudio.Tests.Data;
 using BanStudio.Web.Features.Experiments;
+using BanStudio.Web.Infrastructure.Data;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace BanStudio.Tests.Web;
 
@@ -42,8 +44,15 @@ public sealed class ExperimentApiTests : IAsyncLifetime
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", command.ExecuteScalar());
-        command.CommandText = "SELECT COUNT(*) FROM __EFMigrationsHistory";
-        Assert.Equal(1L, command.ExecuteScalar());
+        // Every migration the app ships has been applied, in order.
+        using var db = new StudioDb(new DbContextOptionsBuilder<StudioDb>().UseSqlite(connection).Options);
+        var shipped = db.Database.GetMigrations().ToList();
+        Assert.Contains(shipped, m => m.EndsWith("_LogEntries", StringComparison.Ordinal));
+        command.CommandText = "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId";
+        using var reader = command.ExecuteReader();
+        var applied = new List<string>();
+        while (reader.Read()) applied.Add(reader.GetString(0));
+        Assert.Equal(shipped, applied);
     }
 
     [Fact]

@@ -36,8 +36,7 @@ public static class ExperimentsApi
     }
 
     static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Submit(
-        HttpRequest request, IDbContextFactory<StudioDb> dbFactory, ExperimentQueue queue, IOptions<StudioOptions> options,
-        TimeProvider clock, CancellationToken ct)
+        HttpRequest request, ExperimentExecutor executor, ExperimentQueue queue, CancellationToken ct)
     {
         string? json = await ReadLimitedAsync(request, ct);
         if (json is null)
@@ -49,19 +48,7 @@ public static class ExperimentsApi
         var errors = ExperimentValidation.Validate(spec);
         if (errors.Count > 0) return Invalid(errors);
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var experiment = new Experiment
-        {
-            Name = spec.Name,
-            SpecJson = SpecJson.Write(spec),
-            Status = ExperimentStatus.Queued,
-            TotalSteps = ExperimentPlan.Create(spec).Steps.Count,
-            CreatedAt = clock.GetUtcNow(),
-        };
-        db.Experiments.Add(experiment);
-        await db.SaveChangesAsync(ct);
-        experiment.Folder = options.Value.ExperimentFolder(experiment.Id);
-        await db.SaveChangesAsync(ct);
+        var experiment = await executor.CreateAsync(spec, folder: null, ct);
         await queue.EnqueueAsync(experiment.Id, ct);
         return TypedResults.Created($"/api/experiments/{experiment.Id}", new SubmittedExperiment(experiment.Id));
     }
@@ -120,40 +107,16 @@ public static class ExperimentsApi
             e.CreatedAt, e.StartedAt, e.FinishedAt, e.Folder, spec.RootElement.Clone(), runs.Select(RunDetails.From).ToList()));
     }
 
-    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Cancel(
-        int id, StudioDb db, ExperimentQueue queue, TrainingBroadcaster broadcaster, TimeProvider clock, CancellationToken ct)
-    {
-        var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
-        if (experiment is null) return TypedResults.NotFound();
-        const string reason = "cancelled before it started";
-        var now = clock.GetUtcNow();
-        // Atomic with the queue's own queued -> running switch: exactly one of the two wins.
-        int cancelled = await db.Experiments.Where(e => e.Id == id && e.Status == ExperimentStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Cancelled)
-                .SetProperty(e => e.Reason, reason).SetProperty(e => e.FinishedAt, now), ct);
-        if (cancelled == 1)
-        {
-            broadcaster.Publish(id, new ExperimentEnded(experiment.Name, id, ExperimentStatus.Cancelled, reason));
-            return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, Words.Of(ExperimentStatus.Cancelled)));
-        }
-        if (queue.CancelRunning(id))
-            return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, "cancelling"));
-        return TypedResults.Problem($"experiment {id} is {Words.Of(experiment.Status)}: there is nothing to cancel",
-            statusCode: StatusCodes.Status409Conflict);
-    }
+    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Cancel(int id, ExperimentControl control, CancellationToken ct) =>
+        Answer(id, await control.CancelAsync(id, ct));
 
-    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Resume(
-        int id, StudioDb db, ExperimentQueue queue, CancellationToken ct)
+    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Resume(int id, ExperimentControl control, CancellationToken ct) =>
+        Answer(id, await control.ResumeAsync(id, ct));
+
+    static Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult> Answer(int id, ControlResult result) => result.Outcome switch
     {
-        var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
-        if (experiment is null) return TypedResults.NotFound();
-        int requeued = await db.Experiments
-            .Where(e => e.Id == id && e.Status != ExperimentStatus.Queued && e.Status != ExperimentStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Queued)
-                .SetProperty(e => e.Reason, (string?)null).SetProperty(e => e.FinishedAt, (DateTimeOffset?)null), ct);
-        if (requeued == 0)
-            return TypedResults.Problem($"experiment {id} is already {Words.Of(experiment.Status)}", statusCode: StatusCodes.Status409Conflict);
-        await queue.EnqueueAsync(id, ct);
-        return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, Words.Of(ExperimentStatus.Queued)));
-    }
+        ControlOutcome.Accepted => TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, result.Status)),
+        ControlOutcome.NotFound => TypedResults.NotFound(),
+        _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict),
+    };
 }

@@ -17,11 +17,7 @@ public sealed class StudioDatabase(
     public async Task StartAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        string? folder = Path.GetDirectoryName(db.Database.GetDbConnection().DataSource);
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        await db.Database.MigrateAsync(ct);
-        // WAL lets the pages read while the queue writes; the mode is stored in the file, so once is enough.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await MigrateAsync(db, ct);
 
         var now = clock.GetUtcNow();
         int interrupted = await db.Experiments.Where(e => e.Status == ExperimentStatus.Running)
@@ -41,6 +37,16 @@ public sealed class StudioDatabase(
                 break;
             }
         }
+    }
+
+    /// <summary>Creates or upgrades the file, in WAL mode; the CLI's <c>run</c> does only this (no recovery: the app may be training).</summary>
+    public static async Task MigrateAsync(StudioDb db, CancellationToken ct)
+    {
+        string? folder = Path.GetDirectoryName(db.Database.GetDbConnection().DataSource);
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        await db.Database.MigrateAsync(ct);
+        // WAL lets the pages read while the queue (or the CLI) writes; the mode is stored in the file, so once is enough.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

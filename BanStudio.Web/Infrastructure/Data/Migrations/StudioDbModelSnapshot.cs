@@ -107,6 +107,38 @@ namespace BanStudio.Web.Infrastructure.Data.Migrations
                     b.ToTable("Experiments");
                 });
 
+            modelBuilder.Entity("BanStudio.Web.Infrastructure.Data.LogEntry", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ExperimentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExperimentId");
+
+                    b.ToTable("LogEntries");
+                });
+
             modelBuilder.Entity("BanStudio.Web.Infrastructure.Data.Run", b =>
                 {
                     b.Property<int>("Id")
@@ -213,6 +245,17 @@ namespace BanStudio.Web.Infrastructure.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("BanStudio.Web.Infrastructure.Data.LogEntry", b =>
+                {
+                    b.HasOne("BanStudio.Web.Infrastructure.Data.Experiment", "Experiment")
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Experiment");
                 });
 
             modelBuilder.Entity("BanStudio.Web.Infrastructure.Data.Run", b =>
