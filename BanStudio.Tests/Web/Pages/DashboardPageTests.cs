@@ -1,3 +1,6 @@
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Training;
 using BanStudio.Web.Features.Dashboard;
 using BanStudio.Web.Infrastructure.Data;
 using BanStudio.Web.Infrastructure.Queue;
@@ -64,5 +67,47 @@ public sealed class DashboardPageTests : IAsyncDisposable
             Dashboard.RefreshInterval * 5);
         // Each name links to its live page.
         Assert.Equal($"/experiments/{id}", page.FindAll("[data-testid=experiment-link]")[0].GetAttribute("href"));
+    }
+
+    [Fact]
+    public void A_running_experiment_moves_and_shows_an_eta_from_broadcast_events()
+    {
+        var spec = SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("eta", generations: 1, epochs: 4), "spec");
+        var plan = ExperimentPlan.Create(spec);
+        int id;
+        using (var db = _context.NewDb())
+        {
+            var experiment = new Experiment { Name = "eta", SpecJson = SpecJson.Write(spec), Status = ExperimentStatus.Running, TotalSteps = plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow };
+            db.Experiments.Add(experiment);
+            db.SaveChanges();
+            id = experiment.Id;
+        }
+        var page = _context.Bunit.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Single(Rows(page)));
+        Assert.Empty(page.FindAll("[data-testid=experiment-eta]"));
+
+        // The teacher finished (stored by the executor before it is published), BAN-1 is in its first epoch.
+        var recorder = _context.Bunit.Services.GetRequiredService<ExperimentRecorder>();
+        var teacher = plan.Steps[0];
+        var result = new ModelResult { Key = teacher.Key, Column = teacher.Column, Seed = 1, Generation = 0, Model = "WRN-10-1", Objective = "label", Status = TrainingStatus.Completed, FinalTestError = 0.5 };
+        foreach (var e in new ExperimentEvent[]
+                 {
+                     new StepStarted("eta", teacher, 0, plan.Steps.Count),
+                     new StepFinished("eta", teacher, result, Reused: false),
+                     new StepStarted("eta", plan.Steps[1], 1, plan.Steps.Count),
+                     // 6 batches of 50 an epoch at 100 images a second: 0.5 s a batch; 3 left in epoch 1, then 3 epochs of 6.
+                     new StepBatchProgress("eta", plan.Steps[1], new BatchProgress(1, 3, 6, 2.0, 100)),
+                 })
+        {
+            recorder.Record(id, plan, "/tmp/unused", e);
+            _context.Broadcaster.Publish(id, e);
+        }
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Contains("1/2 steps", Rows(page)[0][3]);
+            // (3 + 3 * 6) batches * 0.5 s = 10.5 s; and no training is left after it.
+            Assert.Equal("ETA 11 s", page.Find("[data-testid=experiment-eta]").TextContent.Trim());
+        }, Dashboard.RefreshInterval * 5);
     }
 }

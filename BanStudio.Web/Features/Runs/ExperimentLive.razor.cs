@@ -137,6 +137,11 @@ public partial class ExperimentLive : IAsyncDisposable
     Task Extend(PlotlyChart chart, TraceExtension points) =>
         chart.ExtendTraces(points.X, points.Y, points.Indices, charts!.MaxPoints, disposed.Token);
 
+    /// <summary>How often the page itself has rendered (not counting its children): one per refresh, never one per event.</summary>
+    public int Renders { get; private set; }
+
+    protected override void OnAfterRender(bool firstRender) => Renders++;
+
     /// <summary>
     /// Called by each chart once its plot exists in the browser. Points are extended only after all three:
     /// ExtendTraces changes the server-side lists at once, and a plot still being created would draw them twice.
