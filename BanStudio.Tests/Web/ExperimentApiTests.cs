@@ -112,6 +112,10 @@ public sealed class ExperimentApiTests : IAsyncLifetime
         Assert.StartsWith("dataset problem: ", details.Reason);
         Assert.Contains(Path.Combine(data, "train.bin"), details.Reason);
         Assert.Empty(details.Runs);
+        // The live page's log panel (prerendered by the app) carries the reason as an error entry.
+        string page = await _host.Http.GetStringAsync($"/experiments/{id}");
+        Assert.Matches("data-testid=\"log-entry\" data-severity=\"error\"[^>]*>experiment failed: dataset problem: [^<]*" +
+                       System.Text.RegularExpressions.Regex.Escape(Path.Combine(data, "train.bin")), page);
     }
 
     [Theory]
