@@ -94,14 +94,7 @@ public partial class Dashboard : IDisposable
         ? ProgressSnapshot.Format(p.Snapshot().PlanEta)
         : null;
 
-    static Color StatusColor(string status) => Enum.Parse<ExperimentStatus>(status, ignoreCase: true) switch
-    {
-        ExperimentStatus.Running => Color.Info,
-        ExperimentStatus.Completed => Color.Success,
-        ExperimentStatus.Failed => Color.Error,
-        ExperimentStatus.Cancelled or ExperimentStatus.Interrupted => Color.Warning,
-        _ => Color.Default,
-    };
+    static Color StatusColor(string status) => Components.StatusColors.Of(status);
 
     public void Dispose()
     {

@@ -178,14 +178,7 @@ public partial class ExperimentLive : IAsyncDisposable
         YAxis = [new YAxis { Type = yType }],
     };
 
-    static Color StatusColor(ExperimentStatus status) => status switch
-    {
-        ExperimentStatus.Running => Color.Info,
-        ExperimentStatus.Completed => Color.Success,
-        ExperimentStatus.Failed => Color.Error,
-        ExperimentStatus.Cancelled or ExperimentStatus.Interrupted => Color.Warning,
-        _ => Color.Default,
-    };
+    static Color StatusColor(ExperimentStatus status) => Components.StatusColors.Of(status);
 
     static Color SeverityColor(LogSeverity severity) => severity switch
     {
