@@ -70,6 +70,23 @@ public sealed class DashboardPageTests : IAsyncDisposable
     }
 
     [Fact]
+    public void An_experiment_running_in_another_process_is_re_read_from_the_database()
+    {
+        int id = Store("headless", ExperimentStatus.Running, DateTimeOffset.UtcNow, totalSteps: 2);
+        var page = _context.Bunit.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Equal("running", Rows(page)[0][2]));
+
+        // The CLI's process finishes it in the shared file; nothing is published in this one.
+        using (var db = _context.NewDb())
+        {
+            db.Experiments.Single(e => e.Id == id).Status = ExperimentStatus.Completed;
+            db.SaveChanges();
+        }
+
+        page.WaitForAssertion(() => Assert.Equal("completed", Rows(page)[0][2]), Dashboard.OtherProcessInterval * 5);
+    }
+
+    [Fact]
     public void A_running_experiment_moves_and_shows_an_eta_from_broadcast_events()
     {
         var spec = SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("eta", generations: 1, epochs: 4), "spec");

@@ -192,6 +192,32 @@ public sealed class ExperimentLivePageTests : IAsyncDisposable
         Assert.False(page.Find("[data-testid=resume-button]").HasAttribute("disabled"));
     }
 
+    [Fact]
+    public void An_experiment_the_cli_trains_in_another_process_is_followed_from_the_database()
+    {
+        var page = Render();
+        // The CLI's executor stores rows in the shared file; its events go to its own process, not this one.
+        Recorder.Record(_id, _plan, "/tmp/unused", new StepStarted("live", Step("seed-1/teacher"), 0, 4));
+        Recorder.Record(_id, _plan, "/tmp/unused", new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(1)));
+        Recorder.Record(_id, _plan, "/tmp/unused", new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(2)));
+        _clock.Advance(ExperimentLive.RefreshInterval);
+        Assert.Empty(Calls("extendTraces"));
+
+        _clock.Advance(ExperimentLive.OtherProcessInterval);
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal([1, 2], Xs(Trace(page, "loss", 0)));
+            Assert.Equal("seed-1/teacher", CurrentKey(page));
+            Assert.Contains("epoch 2/8", page.Find("[data-testid=current-model]").TextContent);
+        });
+        Assert.Contains(LogEntries(page), e => e.Text.StartsWith("[1/4] seed-1/teacher", StringComparison.Ordinal));
+        // Read once: the next look finds nothing new and appends nothing twice.
+        _clock.Advance(ExperimentLive.OtherProcessInterval);
+        page.WaitForAssertion(() => Assert.Equal([1, 2], Xs(Trace(page, "loss", 0))));
+        Assert.Equal(3, Calls("extendTraces").Count);
+    }
+
     static string? CurrentKey(IRenderedComponent<ExperimentLive> page) =>
         page.FindAll("[data-testid=current-model]").SingleOrDefault()?.TextContent is { } text ? text[(text.IndexOf('(') + 1)..text.IndexOf(')')] : null;
 

@@ -5,6 +5,7 @@ using BanStudio.Training.Training;
 using BanStudio.Web.Features.Experiments;
 using BanStudio.Web.Infrastructure.Data;
 using BanStudio.Web.Infrastructure.Live;
+using BanStudio.Web.Infrastructure.Queue;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor;
@@ -18,20 +19,23 @@ namespace BanStudio.Web.Features.Dashboard;
 /// only moves the running experiment's ETA in memory. No timer, no query per batch.
 /// </summary>
 /// <remarks>
-/// The CLI's <c>run</c> trains in its own process, whose events this one never sees: its experiment
-/// appears here on the next event of any other, or when the page is opened again.
+/// The CLI's <c>run</c> trains in its own process, whose events this one never sees: while an experiment
+/// is running elsewhere, the list is re-read every <see cref="OtherProcessInterval"/>; a new CLI experiment
+/// appears with the next re-read of the list, or when the page is opened again.
 /// data-testid: device (the chip), experiment-link (each name, to /experiments/{id}), experiment-progress,
 /// experiment-eta (running experiments only).
 /// </remarks>
 public partial class Dashboard : IDisposable
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan OtherProcessInterval = TimeSpan.FromSeconds(2);
 
     // The device cannot change while the process lives, and resolving it loads libtorch: once is enough.
     static readonly Lazy<string> device = new(() => DeviceChoice.Describe(DeviceChoice.Resolve("auto")));
 
     [Inject] public required IDbContextFactory<StudioDb> DbFactory { get; init; }
     [Inject] public required TrainingBroadcaster Broadcaster { get; init; }
+    [Inject] public required ExperimentQueue Queue { get; init; }
     [Inject] public required TimeProvider Clock { get; init; }
     [Inject] public required ILogger<Dashboard> Log { get; init; }
 
@@ -41,6 +45,8 @@ public partial class Dashboard : IDisposable
     ExperimentListItem[]? experiments;
     IDisposable? subscription;
     CallbackThrottler? throttler;
+    ITimer? otherProcess;
+    volatile bool otherProcessDue;
 
     static string Device => device.Value;
 
@@ -54,6 +60,12 @@ public partial class Dashboard : IDisposable
             throttler.Signal();
         });
         await LoadAsync();
+        otherProcess = Clock.CreateTimer(_ =>
+        {
+            if (experiments?.Any(e => e.Status == Words.Of(ExperimentStatus.Running) && !Queue.IsRunningHere(e.Id)) != true) return;
+            otherProcessDue = true;
+            throttler.Signal();
+        }, null, OtherProcessInterval, OtherProcessInterval);
     }
 
     async Task LoadAsync()
@@ -75,7 +87,11 @@ public partial class Dashboard : IDisposable
                 progress[id] = tracker = await TrackerAsync(id);
             tracker.Apply(e);
         }
-        if (reread) await LoadAsync();
+        if (reread || otherProcessDue)
+        {
+            otherProcessDue = false;
+            await LoadAsync();
+        }
         StateHasChanged();
     }
 
@@ -99,6 +115,7 @@ public partial class Dashboard : IDisposable
     public void Dispose()
     {
         subscription?.Dispose();
+        otherProcess?.Dispose();
         throttler?.Dispose();
         // Cancelled, not disposed: a refresh already queued on the circuit may still look at it.
         disposed.Cancel();

@@ -16,6 +16,7 @@
 //                         data-severity="info|warning|error"; failure reasons are "error" entries
 using BanStudio.Training;
 using BanStudio.Training.Experiments;
+using BanStudio.Training.Training;
 using BanStudio.Web.Infrastructure.Data;
 using BanStudio.Web.Infrastructure.Live;
 using BanStudio.Web.Infrastructure.Queue;
@@ -32,11 +33,14 @@ namespace BanStudio.Web.Features.Runs;
 /// land in an inbox on the training thread, and a <see cref="CallbackThrottler"/> drains it at most every
 /// <see cref="RefreshInterval"/> on the circuit, appending the new epochs to the charts with ExtendTraces
 /// (the charts never re-render) and re-rendering the rest once. Steps starting or ending and log lines
-/// re-read the experiment's rows, which the executor stored before it published them.
+/// re-read the experiment's rows, which the executor stored before it published them. An experiment the
+/// CLI's <c>run</c> trains in another process sends no events here: while it runs, the page reads its new
+/// rows every <see cref="OtherProcessInterval"/> instead.
 /// </summary>
 public partial class ExperimentLive : IAsyncDisposable
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan OtherProcessInterval = TimeSpan.FromSeconds(2);
     public const int LogLines = 200;
 
     [Parameter] public int Id { get; set; }
@@ -46,6 +50,7 @@ public partial class ExperimentLive : IAsyncDisposable
     [Inject] public required IDbContextFactory<StudioDb> DbFactory { get; init; }
     [Inject] public required TrainingBroadcaster Broadcaster { get; init; }
     [Inject] public required ExperimentControl Control { get; init; }
+    [Inject] public required ExperimentQueue Queue { get; init; }
     [Inject] public required TimeProvider Clock { get; init; }
     [Inject] public required ISnackbar Snackbar { get; init; }
     [Inject] public required ILogger<ExperimentLive> Log { get; init; }
@@ -54,6 +59,10 @@ public partial class ExperimentLive : IAsyncDisposable
     readonly CancellationTokenSource disposed = new();
     IDisposable? subscription;
     CallbackThrottler? throttler;
+    ITimer? otherProcess;
+    volatile bool otherProcessDue;
+    int lastMetricId;
+    ExperimentPlan? plan;
     Experiment? experiment;
     List<Run> runs = [];
     List<LogEntry> logs = [];
@@ -88,16 +97,44 @@ public partial class ExperimentLive : IAsyncDisposable
             missing = true;
             return;
         }
-        var plan = ExperimentPlan.Create(SpecJson.Parse<ExperimentSpec>(experiment.SpecJson, "experiment spec"));
+        plan = ExperimentPlan.Create(SpecJson.Parse<ExperimentSpec>(experiment.SpecJson, "experiment spec"));
         await ReadRowsAsync(db);
         progress = new LiveProgress(plan, runs.Where(Done).Select(r => r.Key));
         charts = new RunCharts(plan, MaxPoints);
-        var metrics = await db.EpochMetrics.AsNoTracking().Where(m => m.Run!.ExperimentId == Id)
-            .Select(m => new { m.Run!.Key, m.Epoch, m.TrainLoss, m.TestLoss, m.TrainError, m.TestError, m.LearningRate })
-            .ToListAsync(disposed.Token);
-        foreach (var run in metrics.GroupBy(m => m.Key))
-            charts.Seed(run.Key, run.Select(m => new EpochPoint(m.Epoch, m.TrainLoss, m.TestLoss, m.TrainError * 100, m.TestError * 100, m.LearningRate)));
+        var metrics = await NewMetricsAsync(db);
+        foreach (var run in metrics.GroupBy(m => m.Run!.Key))
+            charts.Seed(run.Key, run.Select(m => Point(m)));
         if (!inbox.IsEmpty) throttler.Signal();
+        otherProcess = Clock.CreateTimer(_ =>
+        {
+            if (experiment?.Status != ExperimentStatus.Running || Queue.IsRunningHere(Id)) return;
+            otherProcessDue = true;
+            throttler.Signal();
+        }, null, OtherProcessInterval, OtherProcessInterval);
+    }
+
+    static EpochPoint Point(EpochMetric m) => new(m.Epoch, m.TrainLoss, m.TestLoss, m.TrainError * 100, m.TestError * 100, m.LearningRate);
+
+    async Task<List<EpochMetric>> NewMetricsAsync(StudioDb db)
+    {
+        var metrics = await db.EpochMetrics.AsNoTracking().Include(m => m.Run).Where(m => m.Run!.ExperimentId == Id && m.Id > lastMetricId)
+            .OrderBy(m => m.Id).ToListAsync(disposed.Token);
+        if (metrics.Count > 0) lastMetricId = metrics[^1].Id;
+        return metrics;
+    }
+
+    /// <summary>The rows another process (the CLI) stored since the last look, as if their events had come here.</summary>
+    async Task FollowOtherProcessAsync(StudioDb db)
+    {
+        foreach (var m in await NewMetricsAsync(db)) charts!.Add(m.Run!.Key, Point(m));
+        progress = new LiveProgress(plan!, runs.Where(Done).Select(r => r.Key));
+        if (runs.FirstOrDefault(r => r.Status == RunStatus.Running) is not { } running) return;
+        var step = plan!.Steps[running.StepIndex];
+        progress.Apply(new StepStarted(experiment!.Name, step, running.StepIndex, plan.Steps.Count));
+        var last = await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == running.Id).OrderByDescending(m => m.Epoch).FirstOrDefaultAsync(disposed.Token);
+        if (last is not null)
+            progress.Apply(new StepEpochCompleted(experiment.Name, step, new EpochMetrics(last.Epoch, last.TrainLoss, last.TrainError,
+                last.TestLoss, last.TestError, last.TestTop5Error, last.LearningRate, last.Seconds, last.ImagesPerSecond)));
     }
 
     static bool Done(Run r) => r.Status is RunStatus.Completed or RunStatus.Failed;
@@ -118,11 +155,14 @@ public partial class ExperimentLive : IAsyncDisposable
             if (e is StepEpochCompleted m) charts.Add(m.Step.Key, EpochPoint.From(m.Metrics));
             else if (e is not StepBatchProgress) reread = true;
         }
-        if (reread)
+        bool other = otherProcessDue;
+        otherProcessDue = false;
+        if (reread || other)
         {
             await using var db = await DbFactory.CreateDbContextAsync(disposed.Token);
             experiment = await db.Experiments.AsNoTracking().SingleAsync(x => x.Id == Id, disposed.Token);
             await ReadRowsAsync(db);
+            if (other) await FollowOtherProcessAsync(db);
         }
         // The charts exist once the page has rendered them; until then their points wait in RunCharts.
         if (Volatile.Read(ref plotted) == 3 && charts.TakePending() is { } fresh)
@@ -190,6 +230,7 @@ public partial class ExperimentLive : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         subscription?.Dispose();
+        otherProcess?.Dispose();
         throttler?.Dispose();
         // Cancelled, not disposed: a refresh already queued on the circuit may still look at it.
         disposed.Cancel();
