@@ -48,6 +48,7 @@ public sealed class ExperimentApiTests : IAsyncLifetime
         using var db = new StudioDb(new DbContextOptionsBuilder<StudioDb>().UseSqlite(connection).Options);
         var shipped = db.Database.GetMigrations().ToList();
         Assert.Contains(shipped, m => m.EndsWith("_LogEntries", StringComparison.Ordinal));
+        Assert.Contains(shipped, m => m.EndsWith("_ExperimentOwner", StringComparison.Ordinal));
         command.CommandText = "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId";
         using var reader = command.ExecuteReader();
         var applied = new List<string>();

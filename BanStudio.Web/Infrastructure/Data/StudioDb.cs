@@ -18,6 +18,7 @@ public sealed class StudioDb(DbContextOptions<StudioDb> options) : DbContext(opt
         model.Entity<Experiment>(e =>
         {
             e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Owner).HasMaxLength(64);
             // Lower-case words in the file, the same words the API and the hub use.
             e.Property(x => x.Status).HasConversion(s => Words.Of(s), s => Enum.Parse<ExperimentStatus>(s, true)).HasMaxLength(16);
             e.HasIndex(x => x.Status);

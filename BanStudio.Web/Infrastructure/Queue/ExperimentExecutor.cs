@@ -60,7 +60,8 @@ public sealed class ExperimentExecutor(
             // Only a still-queued experiment starts: it may have been cancelled while waiting, or be a second copy of its id.
             int started = await db.Experiments.Where(e => e.Id == id && e.Status == ExperimentStatus.Queued)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Running).SetProperty(e => e.StartedAt, now)
-                    .SetProperty(e => e.FinishedAt, (DateTimeOffset?)null).SetProperty(e => e.Reason, (string?)null), CancellationToken.None);
+                    .SetProperty(e => e.FinishedAt, (DateTimeOffset?)null).SetProperty(e => e.Reason, (string?)null)
+                    .SetProperty(e => e.Owner, ProcessOwner.Current), CancellationToken.None);
             if (started == 0) return null;
         }
         var (status, reason, datasetProblem) = await TrainAsync(id, ct, stopping, observer);
@@ -132,6 +133,7 @@ public sealed class ExperimentExecutor(
             experiment.Status = status;
             experiment.Reason = reason;
             experiment.FinishedAt = now;
+            experiment.Owner = null;
             name = experiment.Name;
             var runStatus = status switch
             {
