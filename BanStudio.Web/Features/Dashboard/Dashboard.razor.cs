@@ -53,7 +53,7 @@ public partial class Dashboard : IDisposable
     protected override async Task OnInitializedAsync()
     {
         throttler = new CallbackThrottler(Clock, RefreshInterval, () => InvokeAsync(RefreshAsync),
-            e => Log.LogError(e, "The dashboard failed to refresh"));
+            e => { if (!disposed.IsCancellationRequested) Log.LogError(e, "The dashboard failed to refresh"); });
         subscription = Broadcaster.SubscribeAll((id, e) =>
         {
             inbox.Enqueue((id, e));

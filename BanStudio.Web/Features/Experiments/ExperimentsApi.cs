@@ -3,14 +3,11 @@ using System.Text.Json;
 using BanStudio.Training;
 using BanStudio.Training.Experiments;
 using BanStudio.Web.Features.Compare;
-using BanStudio.Web.Infrastructure;
 using BanStudio.Web.Infrastructure.Data;
-using BanStudio.Web.Infrastructure.Live;
 using BanStudio.Web.Infrastructure.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace BanStudio.Web.Features.Experiments;
 

@@ -84,7 +84,7 @@ public partial class ExperimentLive : IAsyncDisposable
     {
         // Subscribed before the first read: an event in between is buffered, and an epoch already read is dropped.
         throttler = new CallbackThrottler(Clock, RefreshInterval, () => InvokeAsync(RefreshAsync),
-            e => Log.LogError(e, "The live page of experiment {Id} failed to refresh", Id));
+            e => { if (!disposed.IsCancellationRequested) Log.LogError(e, "The live page of experiment {Id} failed to refresh", Id); });
         subscription = Broadcaster.Subscribe(Id, e =>
         {
             inbox.Enqueue(e);
