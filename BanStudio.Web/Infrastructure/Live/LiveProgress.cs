@@ -20,8 +20,9 @@ public sealed record ProgressSnapshot(
 /// <summary>
 /// Folds one experiment's events into its progress and an ETA, for the pages. The ETA is the throughput of
 /// the last batch report (images a second) applied to what is left: the rest of this model's epochs, then
-/// every trained step not yet done at the same cost (ensembles cost next to nothing). Safe to feed from the
-/// training thread while a page reads it.
+/// every trained step not yet done at the same cost (ensembles cost next to nothing). Without batch reports
+/// (a run the CLI trains in another process is followed through its stored epochs) the last epoch's
+/// duration stands in. Safe to feed from the training thread while a page reads it.
 /// </summary>
 public sealed class LiveProgress
 {
@@ -30,6 +31,7 @@ public sealed class LiveProgress
     readonly HashSet<string> _done;
     PlanStep? _current;
     int _epochsDone;
+    double? _epochSeconds;
     BatchProgress? _batch;
 
     /// <param name="plan">The experiment's plan.</param>
@@ -56,6 +58,7 @@ public sealed class LiveProgress
                 case StepEpochCompleted m:
                     _current ??= m.Step;
                     _epochsDone = m.Metrics.Epoch;
+                    _epochSeconds = m.Metrics.Seconds;
                     break;
                 case StepBatchProgress p:
                     _current ??= p.Step;
@@ -87,6 +90,13 @@ public sealed class LiveProgress
                 int trainingsLeft = _plan.Steps.Count(s => s.Kind == StepKind.Train && !_done.Contains(s.Key) && s.Key != _current.Key);
                 modelEta = TimeSpan.FromSeconds(Math.Max(0, left));
                 planEta = TimeSpan.FromSeconds(Math.Max(0, left + trainingsLeft * Epochs * b.Batches * secondsPerBatch));
+            }
+            else if (_epochSeconds is { } perEpoch && _current is not null)
+            {
+                int trainingsLeft = _plan.Steps.Count(s => s.Kind == StepKind.Train && !_done.Contains(s.Key) && s.Key != _current.Key);
+                double left = (Epochs - _epochsDone) * perEpoch;
+                modelEta = TimeSpan.FromSeconds(Math.Max(0, left));
+                planEta = TimeSpan.FromSeconds(Math.Max(0, left + trainingsLeft * Epochs * perEpoch));
             }
             return new ProgressSnapshot(_done.Count, _plan.Steps.Count, _current?.Key, _current?.Column,
                 _epochsDone, Epochs, _batch?.Batch ?? 0, batches, modelEta, planEta);
