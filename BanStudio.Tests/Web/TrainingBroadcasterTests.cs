@@ -5,7 +5,7 @@ using BanStudio.Web;
 using BanStudio.Web.Infrastructure.Live;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace BanStudio.Tests.Web.Live;
+namespace BanStudio.Tests.Web;
 
 /// <summary>The broadcaster's in-process side, with the clock as the one stand-in.</summary>
 public sealed class TrainingBroadcasterTests
