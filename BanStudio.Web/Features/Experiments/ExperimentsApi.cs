@@ -43,27 +43,9 @@ public static class ExperimentsApi
         if (json is null)
             return TypedResults.Problem($"a spec is at most {MaxSpecBytes} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
 
-        ExperimentSpec spec;
-        try { spec = SpecJson.Parse<ExperimentSpec>(json, "experiment spec"); }
-        catch (SpecValidationException e) { return Invalid(e.Errors); }
-        var errors = ExperimentValidation.Validate(spec);
-        if (errors.Count > 0) return Invalid(errors);
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var experiment = new Experiment
-        {
-            Name = spec.Name,
-            SpecJson = SpecJson.Write(spec),
-            Status = ExperimentStatus.Queued,
-            TotalSteps = ExperimentPlan.Create(spec).Steps.Count,
-            CreatedAt = clock.GetUtcNow(),
-        };
-        db.Experiments.Add(experiment);
-        await db.SaveChangesAsync(ct);
-        experiment.Folder = options.Value.ExperimentFolder(experiment.Id);
-        await db.SaveChangesAsync(ct);
-        await queue.EnqueueAsync(experiment.Id, ct);
-        return TypedResults.Created($"/api/experiments/{experiment.Id}", new SubmittedExperiment(experiment.Id));
+        var submission = await new ExperimentSubmitter(dbFactory, queue, options, clock).SubmitAsync(json, ct);
+        if (submission.Id is not { } id) return Invalid(submission.Errors);
+        return TypedResults.Created($"/api/experiments/{id}", new SubmittedExperiment(id));
     }
 
     static ValidationProblem Invalid(IEnumerable<SpecError> errors) => TypedResults.ValidationProblem(
