@@ -72,7 +72,7 @@ public sealed class WizardContext : IAsyncDisposable
             var before = ActiveStep(page);
             Next(page);
             // The stepper moves on asynchronously after the click.
-            page.WaitForAssertion(() => Assert.Equal(before + 1, ActiveStep(page)));
+            page.WaitForAssertion(() => Assert.Equal(before + 1, ActiveStep(page)), TimeSpan.FromSeconds(10));
         }
         Assert.Equal(step, ActiveStep(page));
     }
