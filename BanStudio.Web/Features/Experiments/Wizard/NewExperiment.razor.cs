@@ -73,7 +73,7 @@ public partial class NewExperiment : IDisposable
 
     string StudentsSummary => $"{(Model.Spec.IsCrossArchitecture ? Model.Spec.StudentModel.DisplayName : "born-again")}, k = {Model.Spec.Generations}";
 
-    string ScheduleSummary => $"{Model.Spec.Schedule.Epochs} epochs, {Model.Spec.Seeds.Length} seed{(Model.Spec.Seeds.Length == 1 ? "" : "s")}";
+    string ScheduleSummary => $"{Model.Spec.Schedule.Epochs} epoch{(Model.Spec.Schedule.Epochs == 1 ? "" : "s")}, {Model.Spec.Seeds.Length} seed{(Model.Spec.Seeds.Length == 1 ? "" : "s")}";
 
     protected override void OnInitialized()
     {
