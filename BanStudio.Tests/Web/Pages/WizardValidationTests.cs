@@ -112,6 +112,23 @@ public sealed class WizardValidationTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_ban_resnet_student_follows_the_densenet_teacher_it_was_matched_to()
+    {
+        var page = _wizard.Render();
+        Upload(page, WizardSpecFileTests.CrossArchitectureSpec);
+        page.WaitForAssertion(() => Assert.IsType<BanResNetSpec>(page.Instance.Model.Spec.Student));
+        GoTo(page, WizardStep.Teacher);
+
+        Type(page, "teacher-growth", "24");
+
+        page.WaitForAssertion(() => Assert.Equal(24, ((DenseNetSpec)page.Instance.Model.Spec.Teacher).Growth));
+        var student = Assert.IsType<BanResNetSpec>(page.Instance.Model.Spec.Student);
+        Assert.Equal(page.Instance.Model.Spec.Teacher, student.Teacher);
+        // Had it stayed on the old teacher, the spec's cross-architecture rule would refuse it.
+        Assert.Empty(page.Instance.Model.Errors);
+    }
+
+    [Fact]
     public void Every_model_family_the_spec_json_knows_has_an_editor_in_the_wizard()
     {
         Assert.Equal(ModelSpecJson.Families, ModelFamilies.All.Select(f => f.Key).Order(StringComparer.Ordinal));
