@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using BanStudio.Training;
 using BanStudio.Training.Data;
 using BanStudio.Training.Models;
@@ -20,10 +19,6 @@ public partial class ModelEditor
     /// <summary>The data's shape: the count depends on input channels and classes.</summary>
     [Parameter, EditorRequired] public DataShape Shape { get; set; } = null!;
     [Parameter] public DenseNetSpec? ExperimentTeacher { get; set; }
-
-    // Specs are records with value equality: a preset or an undo lands on a count already made.
-    static readonly ConcurrentDictionary<(ModelSpec, DataShape), long> counts = new();
-    const int MaxCachedCounts = 512;
 
     long? count;
     string? countProblem;
@@ -56,7 +51,7 @@ public partial class ModelEditor
 
     async Task RecountAsync(ModelSpec spec, DataShape shape, int mine)
     {
-        if (counts.TryGetValue((spec, shape), out var known))
+        if (ParameterCounts.TryGet(spec, shape, out var known))
         {
             (count, countProblem, counting) = (known, null, false);
             return;
@@ -69,17 +64,12 @@ public partial class ModelEditor
         (count, counting) = (null, true);
         long? result = null;
         string? problem = null;
-        try { result = await Task.Run(() => spec.CountParameters(shape)); }
+        try { result = await Task.Run(() => ParameterCounts.Get(spec, shape)); }
         catch (Exception e) when (e is SpecValidationException or ArgumentException or InvalidOperationException)
         {
             problem = e.Message;
         }
         if (mine != generation) return;
-        if (result is { } n)
-        {
-            if (counts.Count >= MaxCachedCounts) counts.Clear();
-            counts[(spec, shape)] = n;
-        }
         (count, countProblem, counting) = (result, problem, false);
         StateHasChanged();
     }

@@ -45,8 +45,7 @@ public partial class ReviewStep
         var measured = await PlanEstimator.MeasuredAsync(db, models, CancellationToken.None);
         if (!ReferenceEquals(planned, spec)) return; // edited while the database answered
         var shape = spec.Dataset.Info!.Shape;
-        var counts = new Dictionary<ModelSpec, long>();
-        estimate = PlanEstimator.Estimate(plan, measured, m => counts.TryGetValue(m, out var n) ? n : counts[m] = m.CountParameters(shape));
+        estimate = PlanEstimator.Estimate(plan, measured, m => ParameterCounts.Get(m, shape));
         rows = estimate.Steps.Select((e, i) => new PlanRow(i + 1, e.Step, e)).ToList();
     }
 }
