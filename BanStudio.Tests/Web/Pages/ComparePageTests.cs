@@ -177,4 +177,22 @@ public sealed class ComparePageTests : IAsyncDisposable
         Assert.Equal(40.0, (double)band.Y[0], 9);
         Assert.Equal(36.0, (double)band.Y[^1], 9);
     }
+
+    [Fact]
+    public async Task Choosing_experiments_puts_them_in_the_url_and_shows_their_table()
+    {
+        var navigation = _context.Bunit.Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/compare");
+        var page = _context.Bunit.Render<BanStudio.Web.Features.Compare.Compare>();
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=compare-empty]")));
+        var picker = page.FindComponent<MudBlazor.MudSelect<int>>();
+        // Every stored experiment has a finished run, so each is offered, newest first.
+        Assert.Equal([4, 3, 2, 1], page.FindComponents<MudBlazor.MudSelectItem<int>>().Select(i => i.Instance.Value));
+
+        await page.InvokeAsync(() => picker.Instance.SelectedValuesChanged.InvokeAsync([3, 1]));
+
+        Assert.EndsWith("/compare?ids=1,3", navigation.Uri);
+        page.WaitForAssertion(() => Assert.Equal("18.00", Text(Cell(page, 1, "Teacher"), "cell-value")));
+        Assert.Equal("31.00 ± 1.41", Text(Cell(page, 0, "Teacher"), "cell-value")); // seeds 1 and 2 only: 30, 32
+    }
 }
