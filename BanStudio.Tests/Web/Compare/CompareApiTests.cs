@@ -144,4 +144,16 @@ public sealed class CompareApiTests : IAsyncLifetime
         Assert.Contains("31.00 ± 1.00", html);
         Assert.Contains("href=\"/compare\"", html); // the nav link
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_compare_endpoints()
+    {
+        using var document = JsonDocument.Parse(await _host.Http.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (string path in new[] { "/api/compare.csv", "/api/compare.json", "/api/compare/metrics.csv", "/api/compare/metrics.json" })
+        {
+            var get = paths.GetProperty(path).GetProperty("get");
+            Assert.Equal("ids", get.GetProperty("parameters")[0].GetProperty("name").GetString());
+        }
+    }
 }
