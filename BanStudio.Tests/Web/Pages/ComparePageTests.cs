@@ -195,4 +195,21 @@ public sealed class ComparePageTests : IAsyncDisposable
         page.WaitForAssertion(() => Assert.Equal("18.00", Text(Cell(page, 1, "Teacher"), "cell-value")));
         Assert.Equal("31.00 ± 1.41", Text(Cell(page, 0, "Teacher"), "cell-value")); // seeds 1 and 2 only: 30, 32
     }
+
+    [Fact]
+    public async Task Smoothing_and_the_choice_of_models_redraw_the_curves()
+    {
+        var page = Open("1,2");
+        var chart = page.FindComponent<CurvesChart>();
+
+        await page.InvokeAsync(() => chart.FindComponent<MudBlazor.MudSlider<double>>().Instance.ValueChanged.InvokeAsync(0.5));
+        // EMA 0.5 on each teacher run (epoch 2: 32.5, 35, 36), then the mean.
+        Assert.Equal((32.5 + 35 + 36) / 3, chart.Instance.Series.Single(s => s.Column == "Teacher").Mean[1], 9);
+
+        await page.InvokeAsync(() => chart.FindComponent<MudBlazor.MudChipSet<string>>().Instance.SelectedValuesChanged.InvokeAsync(["0:BAN-2"]));
+        Assert.Equal(["BAN-2"], chart.Instance.Series.Select(s => s.Column));
+        // One run with epochs (seed 3, still training): a line and no band.
+        var traces = page.FindComponent<PlotlyChart>().Instance.Data;
+        Assert.Equal("BAN-2 (n=1)", ((Plotly.Blazor.Traces.Scatter)traces.Single()).Name);
+    }
 }
