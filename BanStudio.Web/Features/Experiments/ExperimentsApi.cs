@@ -3,11 +3,13 @@ using System.Text.Json;
 using BanStudio.Training;
 using BanStudio.Training.Experiments;
 using BanStudio.Web.Features.Compare;
+using BanStudio.Web.Infrastructure;
 using BanStudio.Web.Infrastructure.Data;
 using BanStudio.Web.Infrastructure.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BanStudio.Web.Features.Experiments;
 
@@ -33,21 +35,16 @@ public static class ExperimentsApi
     }
 
     static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Submit(
-        HttpRequest request, ExperimentExecutor executor, ExperimentQueue queue, CancellationToken ct)
+        HttpRequest request, IDbContextFactory<StudioDb> dbFactory, ExperimentQueue queue, IOptions<StudioOptions> options,
+        TimeProvider clock, CancellationToken ct)
     {
         string? json = await ReadLimitedAsync(request, ct);
         if (json is null)
             return TypedResults.Problem($"a spec is at most {MaxSpecBytes} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
 
-        ExperimentSpec spec;
-        try { spec = SpecJson.Parse<ExperimentSpec>(json, "experiment spec"); }
-        catch (SpecValidationException e) { return Invalid(e.Errors); }
-        var errors = ExperimentValidation.Validate(spec);
-        if (errors.Count > 0) return Invalid(errors);
-
-        var experiment = await executor.CreateAsync(spec, folder: null, ct);
-        await queue.EnqueueAsync(experiment.Id, ct);
-        return TypedResults.Created($"/api/experiments/{experiment.Id}", new SubmittedExperiment(experiment.Id));
+        var submission = await new ExperimentSubmitter(dbFactory, queue, options, clock).SubmitAsync(json, ct);
+        if (submission.Id is not { } id) return Invalid(submission.Errors);
+        return TypedResults.Created($"/api/experiments/{id}", new SubmittedExperiment(id));
     }
 
     static ValidationProblem Invalid(IEnumerable<SpecError> errors) => TypedResults.ValidationProblem(

@@ -27,7 +27,12 @@ public sealed class ExperimentExecutor(
     TrainingBroadcaster? broadcaster = null)
 {
     /// <summary>Stores a validated spec as a queued experiment; its folder is <paramref name="folder"/> or RunsDirectory/experiment-{id}.</summary>
-    public async Task<Experiment> CreateAsync(ExperimentSpec spec, string? folder, CancellationToken ct)
+    public Task<Experiment> CreateAsync(ExperimentSpec spec, string? folder, CancellationToken ct) =>
+        StoreAsync(dbFactory, spec, id => folder ?? options.Value.ExperimentFolder(id), clock.GetUtcNow(), ct);
+
+    /// <summary>The one way an experiment row is made, for the API and the wizard (ExperimentSubmitter) and the CLI.</summary>
+    public static async Task<Experiment> StoreAsync(IDbContextFactory<StudioDb> dbFactory, ExperimentSpec spec,
+        Func<int, string> folder, DateTimeOffset now, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var experiment = new Experiment
@@ -36,11 +41,12 @@ public sealed class ExperimentExecutor(
             SpecJson = SpecJson.Write(spec),
             Status = ExperimentStatus.Queued,
             TotalSteps = ExperimentPlan.Create(spec).Steps.Count,
-            CreatedAt = clock.GetUtcNow(),
+            CreatedAt = now,
         };
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(ct);
-        experiment.Folder = folder ?? options.Value.ExperimentFolder(experiment.Id);
+        // The default folder is named after the id, known only once the row is stored.
+        experiment.Folder = folder(experiment.Id);
         await db.SaveChangesAsync(ct);
         return experiment;
     }
