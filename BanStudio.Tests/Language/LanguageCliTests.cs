@@ -40,7 +40,7 @@ public sealed class LanguageCliTests : IDisposable
               "schedule": { "epochs": 1, "batchSize": 4, "learningRate": 1, "momentum": 0, "nesterov": false, "weightDecay": 0,
                             "schedule": "plateau", "gamma": 0.25, "clipGradNorm": 5 } }
             """);
-        var (code, output, error) = await Run("run", spec, "--out", Path.Combine(_dir, "out"));
+        var (code, output, error) = await Run("run", spec, "--out", Path.Combine(_dir, "out"), "--database", Path.Combine(_dir, "studio.db"));
         Assert.True(code == 0, error);
         Assert.Contains("valid ppl", output);
         Assert.Contains("words/s", output);
@@ -54,7 +54,7 @@ public sealed class LanguageCliTests : IDisposable
     {
         string spec = Path.Combine(_dir, "ptb.json");
         File.WriteAllText(spec, """{ "dataset": { "kind": "ptb", "path": "/no/ptb/here" }, "teacher": { "family": "lstm", "units": 8 } }""");
-        var (code, _, error) = await Run("run", spec, "--out", Path.Combine(_dir, "out2"));
+        var (code, _, error) = await Run("run", spec, "--out", Path.Combine(_dir, "out2"), "--database", Path.Combine(_dir, "studio.db"));
         Assert.Equal(TrainVerb.ExitCodes.BadSpec, code);
         Assert.Contains("dataset.path", error);
         Assert.Contains("/no/ptb/here", error);
