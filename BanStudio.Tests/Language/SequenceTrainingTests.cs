@@ -192,3 +192,43 @@ internal static class Repository
         throw new DirectoryNotFoundException("BanStudio.sln not found above " + AppContext.BaseDirectory);
     }
 }
+
+[Collection(TorchCollection.Name)]
+public sealed class SequenceStepTests
+{
+    [Fact]
+    public void One_sgd_step_follows_the_loss_summed_over_the_window_and_averaged_over_sequences()
+    {
+        // Exactly one window: 2 sequences of 6 words -> 5 steps of input and target.
+        const int B = 2, T = 5;
+        var vocabulary = Vocabulary.Build(["a", "b", "c", "d"]);
+        int[] ids = [0, 1, 2, 3, 0, 1, 2, 3, 1, 0, 2, 3];
+        var corpus = new CorpusSplits("tiny", vocabulary, ids, ids, ids);
+        var spec = new LstmSpec(4, Dropout: 0, TieWeights: false) { InitRange = 0.3 };
+        using var model = spec.BuildLanguageModel(vocabulary.Count, seed: 1);
+        using var reference = spec.BuildLanguageModel(vocabulary.Count, seed: 1);
+
+        // The expected update by hand: w - lr * T * d(mean per-word cross-entropy)/dw.
+        const double lr = 0.5;
+        using (var stream = new TokenStream(ids, B, 35))
+        {
+            Assert.Equal(1, stream.Windows);
+            var (x, y) = stream.Window(0);
+            Assert.Equal(T, x.shape[0]);
+            var logits = reference.forward(x);
+            var loss = TorchSharp.torch.nn.functional.cross_entropy(logits.view(-1, vocabulary.Count), y.flatten());
+            loss.backward();
+        }
+        var expected = reference.Classifier.parameters().First();
+        var expectedAfter = (expected.detach() - lr * T * expected.grad!).data<float>().ToArray();
+
+        new SequenceTrainer(new SequenceTrainerOptions
+        {
+            Model = model, Corpus = corpus, Seed = 1, EvaluationBatchSize = B,
+            Schedule = new TrainingSchedule { Epochs = 1, BatchSize = B, LearningRate = lr, Momentum = 0, Nesterov = false, WeightDecay = 0 },
+        }).Run();
+        var after = model.Classifier.parameters().First().data<float>().ToArray();
+        Assert.Equal(expectedAfter.Length, after.Length);
+        for (int i = 0; i < after.Length; i++) Assert.Equal(expectedAfter[i], after[i], 4);
+    }
+}

@@ -29,7 +29,8 @@ public sealed class SequenceTrainerOptions
 
 /// <summary>
 /// Trains one language model for a whole schedule: plain SGD (the schedule's momentum, normally 0) over
-/// 35-step windows of the batchified training stream, the hidden state carried from window to window and
+/// 35-step windows of the batchified training stream, on the loss summed over the window's steps and averaged over
+/// its sequences (what lr 1 means in Zaremba et al.'s and Kim et al.'s code; reported losses are per word), the hidden state carried from window to window and
 /// detached (truncated BPTT), gradient norm clipping, validation and test perplexity after every epoch, the
 /// plateau learning rate of section 4.2, and a checkpoint after every epoch (resumable like the image trainer's).
 /// A born-again student reads the teacher's softmax at every step of the same window; the teacher carries its
@@ -166,7 +167,9 @@ public sealed class SequenceTrainer
                 double value = loss.item<float>();
                 if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, w, value);
                 optimizer.zero_grad();
-                loss.backward();
+                // Zaremba et al.'s and Kim et al.'s lr 1 (and so the paper's) is for a loss summed over the window's
+                // steps and averaged over its sequences; the objective averages over all T*B words, so scale by T.
+                PerSequence(loss, x.shape[0]).backward();
                 if (_o.Schedule.ClipGradNorm is { } clip) nn.utils.clip_grad_norm_(trainable, clip);
                 optimizer.step();
                 long count = y.shape[0];
@@ -189,6 +192,9 @@ public sealed class SequenceTrainer
         }
         return (lossSum / seen, (double)wrong / seen, seen, false);
     }
+
+    /// <summary>The window's loss as the references optimise it: summed over its <paramref name="steps"/>, averaged over sequences.</summary>
+    public static Tensor PerSequence(Tensor perWordLoss, long steps) => perWordLoss * steps;
 
     static void Replace(ref RecurrentState? state, RecurrentState next)
     {
