@@ -1,5 +1,6 @@
 using BanStudio.Web.Features.Experiments;
 using BanStudio.Web.Infrastructure;
+using BanStudio.Web.Infrastructure.Access;
 using BanStudio.Web.Components;
 using BanStudio.Web.Infrastructure.Live;
 using MudBlazor.Services;
@@ -14,8 +15,14 @@ public static class WebApp
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        await using var app = Build(args);
-        await app.RunAsync(ct);
+        WebApplication app;
+        try { app = Build(args); }
+        catch (StartupRefusedException e)
+        {
+            await Console.Error.WriteLineAsync($"BanStudio did not start: {e.Message}");
+            return 2;
+        }
+        await using (app) await app.RunAsync(ct);
         return 0;
     }
 
@@ -41,8 +48,11 @@ public static class WebApp
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         configure?.Invoke(builder);
+        // After configure: the addresses and the token are final only now.
+        AccessControl.Add(builder);
 
         var app = builder.Build();
+        AccessControl.Use(app);
         app.MapOpenApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapExperimentsApi();

@@ -29,6 +29,8 @@ public static class RunVerb
         try
         {
             var spec = SpecFiles.Read<ExperimentSpec>(specFile, "experiment spec");
+            // The CLI confines dataset paths like the app does, to its default data folders (BANSTUDIO_DATA adds more).
+            SpecValidationException.ThrowIfAny(ExperimentValidation.Validate(spec, DatasetCatalog.Default.DataRoots));
             string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", SpecFiles.Slug(spec.Name)));
             runner = new ExperimentRunner(spec, folder);
         }

@@ -46,7 +46,7 @@ public static class ExperimentsApi
         ExperimentSpec spec;
         try { spec = SpecJson.Parse<ExperimentSpec>(json, "experiment spec"); }
         catch (SpecValidationException e) { return Invalid(e.Errors); }
-        var errors = ExperimentValidation.Validate(spec);
+        var errors = ExperimentValidation.Validate(spec, options.Value.EffectiveDataRoots);
         if (errors.Count > 0) return Invalid(errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -1,4 +1,5 @@
 using BanStudio.Training;
+using BanStudio.Training.Data;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
 using BanStudio.Web.Infrastructure.Data;
@@ -77,10 +78,13 @@ public sealed class ExperimentQueueService(
             await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
                 experiment = await db.Experiments.AsNoTracking().SingleAsync(e => e.Id == id, CancellationToken.None);
             var spec = SpecJson.Parse<ExperimentSpec>(experiment.SpecJson, "experiment spec");
+            // Checked again at training time: the data roots may have been narrowed, or a link changed, since submission.
+            var roots = options.Value.EffectiveDataRoots;
+            SpecValidationException.ThrowIfAny(ExperimentValidation.Validate(spec, roots));
             var runner = new ExperimentRunner(spec, experiment.Folder);
             log.LogInformation("Experiment {Id} ({Name}): {Steps} steps in {Folder}", id, spec.Name, runner.Plan.Steps.Count, runner.Directory);
             // Reading CIFAR or Fashion-MNIST takes seconds; keep it off the worker's thread.
-            using var data = await Task.Run(() => spec.Dataset.Load(), CancellationToken.None);
+            using var data = await Task.Run(() => spec.Dataset.Load(new DatasetCatalog(roots, includeSystemFolders: false)), CancellationToken.None);
             runner.Event += e =>
             {
                 try { recorder.Record(id, runner.Plan, runner.Directory, e); }
