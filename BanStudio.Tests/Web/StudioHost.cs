@@ -38,6 +38,8 @@ public sealed class StudioHost : IAsyncDisposable
             {
                 ["Studio:DatabasePath"] = Path.Combine(folder, "studio.db"),
                 ["Studio:RunsDirectory"] = Path.Combine(folder, "runs"),
+                // A test's datasets live in its folder: that is the one data root its app may read.
+                ["Studio:DataRoots:0"] = folder,
             });
             if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
