@@ -39,7 +39,8 @@ public static class ExperimentExports
             .OrderBy(m => m.Run!.StepIndex).ThenBy(m => m.Epoch)
             .Select(m => new MetricsRow
             {
-                RunKey = m.Run!.Key, Column = m.Run.Column, Seed = m.Run.Seed, Generation = m.Run.Generation, Epoch = m.Epoch,
+                // Text cells neutralised against formula injection (CsvCells); EF evaluates it on the client.
+                RunKey = CsvCells.Text(m.Run!.Key), Column = CsvCells.Text(m.Run.Column), Seed = m.Run.Seed, Generation = m.Run.Generation, Epoch = m.Epoch,
                 TrainLoss = m.TrainLoss, TrainError = m.TrainError, TestLoss = m.TestLoss, TestError = m.TestError,
                 TestTop5Error = m.TestTop5Error, LearningRate = m.LearningRate, Seconds = m.Seconds, ImagesPerSecond = m.ImagesPerSecond,
             })
