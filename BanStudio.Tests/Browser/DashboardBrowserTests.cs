@@ -107,4 +107,20 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         await Expect(page.Locator("tbody tr", new() { HasText = "cifar100" })).ToContainTextAsync("missing");
         await Chromium.ScreenshotAsync(page, "datasets");
     }
+
+    [Fact]
+    public async Task Experiment_names_that_are_markup_are_shown_as_text_and_never_run()
+    {
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        string[] names = ["<img src=x onerror=\"window.__xss=1\">", "<script>window.__xss=2</script>", "</td><b id=\"injected\">bold</b>"];
+        foreach (var name in names)
+            await host.SubmitAsync(StudioHost.TinySpec("placeholder", generations: 1).Replace("\"placeholder\"", System.Text.Json.JsonSerializer.Serialize(name)));
+        var page = await chromium.OpenAsync(host.Address);
+
+        foreach (var name in names)
+            await Expect(page.Locator("tbody tr td:nth-child(2)", new() { HasTextString = name })).ToHaveTextAsync(name);
+        Assert.Equal(0, await page.Locator("tbody img, tbody script, #injected").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+        await Chromium.ScreenshotAsync(page, "dashboard-escaped-names");
+    }
 }
