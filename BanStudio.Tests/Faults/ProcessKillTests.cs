@@ -90,6 +90,42 @@ public sealed class ProcessKillTests(Chromium chromium) : IClassFixture<Chromium
             Assert.Equal(["1", "2", "3", "4"], metrics.Where(m => m["run_key"] == run).Select(m => m["epoch"]));
     }
 
+    [Fact]
+    public async Task An_epoch_row_lost_between_its_checkpoint_and_the_database_is_restored_from_the_checkpoint_on_resume()
+    {
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        int id = await host.SubmitAsync(StudioHost.TinySpec("lost-row", generations: 1, epochs: 2));
+        Assert.Equal("completed", (await WaitUntilFinishedAsync(host, id)).Status);
+        string complete = await host.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv");
+
+        // What a SIGKILL just after BAN-1's last checkpoint leaves: the checkpoint holds epoch 2, the database does not.
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_folder.Path, "studio.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM EpochMetrics WHERE Epoch = 2 AND RunId = (SELECT Id FROM Runs WHERE Key = 'seed-1/ban-1')";
+            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+        }
+        Assert.NotEqual(complete, await host.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv"));
+
+        using (var resume = await host.Http.PostAsync($"/api/experiments/{id}/resume", null))
+            Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        Assert.Equal("completed", (await WaitUntilFinishedAsync(host, id)).Status);
+        // Nothing retrained (every step reused), and the row is back with the very same numbers.
+        Assert.Equal(complete, await host.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv"));
+    }
+
+    static async Task<BanStudio.Web.Features.Experiments.ExperimentDetails> WaitUntilFinishedAsync(StudioHost host, int id)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var details = await host.GetAsync(id);
+            if (details.Status is not ("queued" or "running") || DateTime.UtcNow > deadline) return details;
+            await Task.Delay(100);
+        }
+    }
+
     static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
     static List<string> TeacherMetrics(string csv) => DashboardPage.ReadCsv(csv)
