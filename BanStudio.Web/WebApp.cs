@@ -1,3 +1,4 @@
+using BanStudio.Web.Features.Compare;
 using BanStudio.Web.Features.Experiments;
 using BanStudio.Web.Infrastructure;
 using BanStudio.Web.Infrastructure.Access;
@@ -56,6 +57,7 @@ public static class WebApp
         app.MapOpenApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapExperimentsApi();
+        app.MapCompareApi();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

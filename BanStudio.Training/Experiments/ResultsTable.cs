@@ -45,17 +45,3 @@ public static class ResultsTable
         _ => r.Status.ToString().ToLowerInvariant(),
     };
 }
-
-/// <summary>Sample statistics across seeds.</summary>
-public static class Statistics
-{
-    public static double Mean(IReadOnlyCollection<double> values) => values.Count == 0 ? double.NaN : values.Average();
-
-    /// <summary>Sample standard deviation (n - 1); 0 for a single value.</summary>
-    public static double StandardDeviation(IReadOnlyCollection<double> values)
-    {
-        if (values.Count < 2) return 0;
-        double mean = values.Average();
-        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-    }
-}

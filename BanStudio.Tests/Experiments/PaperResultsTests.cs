@@ -1,0 +1,103 @@
+using BanStudio.Training.Data;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Models;
+
+namespace BanStudio.Tests.Experiments;
+
+/// <summary>When one of our configurations is the paper's, and which of its numbers then stand beside ours.</summary>
+public class PaperResultsTests
+{
+    static ExperimentSpec Spec(string dataset, ModelSpec teacher, ModelSpec? student = null) => new()
+    {
+        Dataset = new DatasetSpec(dataset), Teacher = teacher, Student = student,
+    };
+
+    [Fact]
+    public void DenseNet_90_60_on_CIFAR_100_gets_its_Table_2_row_under_our_column_names()
+    {
+        var row = PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60))!;
+        Assert.Equal(PaperResults.TestErrorPercent, row.MetricKey);
+        Assert.Equal(200, row.Epochs);
+        Assert.Equal(
+            new Dictionary<string, double>
+            {
+                ["Teacher"] = 17.69, ["BAN"] = 16.69, ["BAN+L"] = 16.93, ["CWTM"] = 17.42, ["DKPP"] = 17.43,
+                ["BAN-1"] = 16.62, ["BAN-2"] = 16.44, ["BAN-3"] = 16.72, ["Ens*2"] = 15.39, ["Ens*3"] = 15.74,
+            },
+            row.Numbers.ToDictionary(p => p.Key, p => p.Value.Value));
+        Assert.All(row.Numbers.Values, n => Assert.Equal("Table 2", n.Table));
+    }
+
+    [Fact]
+    public void The_same_network_on_CIFAR_10_gets_Table_1_and_on_other_data_or_a_subset_nothing()
+    {
+        var cifar10 = PaperResults.Find(Spec(DatasetKinds.Cifar10, ModelPresets.DenseNet90_60))!;
+        Assert.Equal((3.81, "Table 1"), (cifar10.Numbers["Teacher"].Value, cifar10.Numbers["Teacher"].Table));
+        Assert.Equal(3.5, cifar10.Numbers["BAN-1"].Value);
+        Assert.False(cifar10.Numbers.ContainsKey("BAN+L"));
+
+        Assert.Null(PaperResults.Find(Spec(DatasetKinds.FashionMnist, ModelPresets.DenseNet90_60)));
+        Assert.Null(PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60) with
+        {
+            Dataset = new DatasetSpec(DatasetKinds.Cifar100, TrainLimit: 5000),
+        }));
+        Assert.Null(PaperResults.Find(Spec(DatasetKinds.Cifar100, new WideResNetSpec(16, 4))));
+    }
+
+    [Fact]
+    public void Networks_are_matched_by_architecture_not_by_name()
+    {
+        // DenseNet-90-60's layout without the name matches; another layout that borrows the name does not.
+        var unnamed = ModelPresets.DenseNet90_60 with { Name = null };
+        Assert.NotNull(PaperResults.Find(Spec(DatasetKinds.Cifar100, unnamed)));
+        var impostor = new DenseNetSpec(40, 12) { Name = "DenseNet-90-60" };
+        Assert.Null(PaperResults.Find(Spec(DatasetKinds.Cifar100, impostor)));
+        // Wide-ResNets keep the reference dropout of 0.3; without it the network is not the paper's.
+        Assert.NotNull(PaperResults.Find(Spec(DatasetKinds.Cifar100, new WideResNetSpec(28, 10))));
+        Assert.Null(PaperResults.Find(Spec(DatasetKinds.Cifar100, new WideResNetSpec(28, 10, DropRate: 0))));
+    }
+
+    [Fact]
+    public void A_DenseNet_student_of_a_Wide_ResNet_gets_Table_3s_right_column()
+    {
+        var row = PaperResults.Find(Spec(DatasetKinds.Cifar100, new WideResNetSpec(28, 10), ModelPresets.DenseNet90_60))!;
+        Assert.Equal(19.08, row.Numbers["Teacher"].Value);
+        Assert.Equal((16.79, "Table 3"), (row.Numbers["BAN-1"].Value, row.Numbers["BAN-1"].Table));
+        // Born-again WRN-28-10 is the other column of the same table.
+        Assert.Equal(18.25, PaperResults.Find(Spec(DatasetKinds.Cifar100, new WideResNetSpec(28, 10)))!.Numbers["BAN-1"].Value);
+    }
+
+    [Fact]
+    public void BAN_ResNet_students_get_Table_5_with_the_teacher_from_Table_2()
+    {
+        var student = ModelPresets.Get("BAN-Wide-ResNet-4-0.5");
+        var row = PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60, student))!;
+        Assert.Equal(new PaperNumber(17.13, "Table 5"), row.Numbers["BAN-1"]);
+        Assert.Equal(new PaperNumber(17.69, "Table 2"), row.Numbers["Teacher"]);
+    }
+
+    [Fact]
+    public void DenseNet_80_120s_Ens3_counts_the_teacher_so_it_matches_only_such_an_ensemble()
+    {
+        var teacher = ModelPresets.Get("DenseNet-80-120");
+        var without = PaperResults.Find(Spec(DatasetKinds.Cifar100, teacher))!;
+        Assert.Equal(15.13, without.Numbers["Ens*2"].Value);
+        Assert.False(without.Numbers.ContainsKey("Ens*3"));
+        Assert.False(without.Numbers.ContainsKey("BAN-3")); // the paper trained none ("/")
+
+        var with = PaperResults.Find(Spec(DatasetKinds.Cifar100, teacher) with { EnsembleIncludesTeacher = true })!;
+        Assert.Equal(14.9, with.Numbers["Ens*3"].Value);
+        Assert.False(with.Numbers.ContainsKey("Ens*2"));
+    }
+
+    [Fact]
+    public void Students_distilled_at_another_temperature_or_generations_by_BAN_L_are_not_the_papers()
+    {
+        var hot = PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60) with { Temperature = 4 })!;
+        Assert.Equal(["Teacher"], hot.Numbers.Keys);
+        var banL = PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60) with { GenerationObjective = "ban+l" })!;
+        Assert.False(banL.Numbers.ContainsKey("BAN-1"));
+        Assert.False(banL.Numbers.ContainsKey("Ens*2"));
+        Assert.Equal(16.93, banL.Numbers["BAN+L"].Value); // the treatment's objective does not depend on it
+    }
+}

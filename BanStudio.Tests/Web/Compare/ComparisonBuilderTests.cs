@@ -1,0 +1,178 @@
+using BanStudio.Tests.Web.Pages;
+using BanStudio.Training.Experiments;
+using BanStudio.Web.Features.Compare;
+
+namespace BanStudio.Tests.Web.Compare;
+
+/// <summary>The comparison model over a real SQLite store holding <see cref="ComparisonData"/>.</summary>
+public sealed class ComparisonBuilderTests : IAsyncDisposable
+{
+    readonly PageContext _context = new();
+
+    public ComparisonBuilderTests()
+    {
+        using var db = _context.NewDb();
+        ComparisonData.Seed(db);
+    }
+
+    public ValueTask DisposeAsync() => _context.DisposeAsync();
+
+    async Task<Comparison> LoadAsync(params int[] ids)
+    {
+        await using var db = _context.NewDb();
+        var (comparison, missing) = await ComparisonBuilder.LoadAsync(db, ids, CancellationToken.None);
+        Assert.Empty(missing);
+        return comparison;
+    }
+
+    [Fact]
+    public async Task Experiments_differing_only_by_seed_share_a_row_and_another_learning_rate_makes_another()
+    {
+        var comparison = await LoadAsync(4, 3, 2, 1);
+
+        Assert.Equal(3, comparison.Rows.Count);
+        Assert.Equal([1, 2], comparison.Rows[0].ExperimentIds);
+        Assert.Equal([1L, 2, 3], comparison.Rows[0].Seeds);
+        Assert.Equal([3], comparison.Rows[1].ExperimentIds);
+        Assert.Equal([4], comparison.Rows[2].ExperimentIds);
+        Assert.Contains("lr 0.01", comparison.Rows[2].Schedule);
+        Assert.Contains("lr 0.05", comparison.Rows[0].Schedule);
+        // Table 2's order, only the columns some row has.
+        Assert.Equal(["Teacher", "BAN", "BAN+L", "BAN-1", "BAN-2", "Ens*2"], comparison.Columns);
+    }
+
+    [Fact]
+    public async Task Each_cell_summarises_its_finished_seeds_and_tests_them_against_the_teacher()
+    {
+        var row = (await LoadAsync(1, 2)).Rows.Single();
+
+        var teacher = row.Cell("Teacher")!.Final!;
+        Assert.Equal((31, 1, 3), (teacher.Mean, teacher.Std!.Value, teacher.N), new Tolerance());
+        Assert.Null(teacher.PValue);
+        Assert.Null(teacher.NoPValueReason);
+
+        var ban1 = row.Cell("BAN-1")!;
+        Assert.Equal(28, ban1.Final!.Mean, 9);
+        Assert.Equal(3, ban1.Final.ImprovementOverTeacher!.Value, 9);
+        Assert.Equal(0.021311641128756727, ban1.Final.PValue!.Value, 9); // SciPy: ttest_ind([30,32,31], [27,28,29], equal_var=False)
+        Assert.Equal(4, ban1.Final.DegreesOfFreedom!.Value, 9);
+        Assert.Equal(26, ban1.Best!.Mean, 9);
+        Assert.Equal(0.00804989310083772, ban1.Best.PValue!.Value, 9); // ttest_ind([29,30,31], [26,27,25])
+
+        // Seed 3's BAN-2 is still training: counted as unfinished, kept out of the numbers.
+        var ban2 = row.Cell("BAN-2")!;
+        Assert.Equal((27, Math.Sqrt(2), 2), (ban2.Final!.Mean, ban2.Final.Std!.Value, ban2.Final.N), new Tolerance());
+        Assert.Equal(1, ban2.Unfinished);
+        Assert.Equal(0.0941481776254345, ban2.Final.PValue!.Value, 9);
+
+        // One finished BAN+L (the other failed): no p-value, and the reason says why.
+        var banL = row.Cell("BAN+L")!;
+        Assert.Equal(1, banL.Failed);
+        Assert.Equal(1, banL.Final!.N);
+        Assert.Null(banL.Final.Std);
+        Assert.Null(banL.Final.PValue);
+        Assert.Contains("n=3 vs n=1", banL.Final.NoPValueReason);
+
+        // An ensemble has a final error only.
+        var ensemble = row.Cell("Ens*2")!;
+        Assert.Equal(25.5, ensemble.Final!.Mean, 9);
+        Assert.Null(ensemble.Best);
+    }
+
+    [Fact]
+    public async Task The_best_cell_of_a_row_is_marked_separately_for_the_final_and_the_best_epoch()
+    {
+        var row = (await LoadAsync(1, 2)).Rows.Single();
+        Assert.Equal(["Ens*2"], row.Cells.Where(c => c.Final?.BestInRow == true).Select(c => c.Column));
+        Assert.Equal(["BAN-1"], row.Cells.Where(c => c.Best?.BestInRow == true).Select(c => c.Column));
+    }
+
+    [Fact]
+    public async Task The_papers_numbers_stand_beside_a_matching_configuration_only()
+    {
+        var comparison = await LoadAsync(1, 3);
+        var ours = comparison.Rows.Single(r => r.ExperimentIds.Contains(1));
+        var paperRow = comparison.Rows.Single(r => r.ExperimentIds.Contains(3));
+
+        Assert.Null(ours.Paper);
+        Assert.All(ours.Cells, c => Assert.Null(c.Paper));
+        Assert.Equal(new PaperNumber(17.69, "Table 2"), paperRow.Cell("Teacher")!.Paper);
+        Assert.Equal(new PaperNumber(16.62, "Table 2"), paperRow.Cell("BAN-1")!.Paper);
+        Assert.Equal(16.44, paperRow.Paper!.Numbers["BAN-2"].Value);
+        // One seed on each side: no test.
+        Assert.Contains("n=1 vs n=1", paperRow.Cell("BAN-1")!.Final!.NoPValueReason);
+    }
+
+    [Fact]
+    public async Task The_lineage_chains_generations_hangs_treatments_off_the_teacher_and_ensembles_off_their_members()
+    {
+        var row = (await LoadAsync(1, 2)).Rows.Single();
+        var lineage = Lineage.Of(row, ErrorView.Final);
+
+        Assert.Equal(new[] { "Teacher", "BAN", "BAN+L", "BAN-1", "BAN-2", "Ens*2" }.Order(StringComparer.Ordinal),
+            lineage.Nodes.Select(n => n.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { ("Teacher", "BAN", false), ("Teacher", "BAN+L", false), ("Teacher", "BAN-1", false), ("BAN-1", "BAN-2", false),
+                    ("BAN-1", "Ens*2", true), ("BAN-2", "Ens*2", true) }.Order(),
+            lineage.Edges.Select(e => (e.From, e.To, e.IsEnsemble)).Order());
+        var byId = lineage.Nodes.ToDictionary(n => n.Id);
+        Assert.Equal("31.00 ± 1.00 %, n=3", byId["Teacher"].ValueText);
+        Assert.Equal("29.00 %, n=1", byId["BAN+L"].ValueText);
+        Assert.True(byId["Ens*2"].BestInRow);
+        // The sequence runs left to right on one line; the ensemble sits under the generation that completes it.
+        Assert.True(byId["Teacher"].GridX < byId["BAN-1"].GridX && byId["BAN-1"].GridX < byId["BAN-2"].GridX);
+        Assert.Equal((byId["BAN-2"].GridX, 1), (byId["Ens*2"].GridX, byId["Ens*2"].GridY));
+
+        // In the best-epoch view the ensemble has no value, and BAN-1 is the best.
+        var best = Lineage.Of(row, ErrorView.Best).Nodes.ToDictionary(n => n.Id);
+        Assert.Equal("—", best["Ens*2"].ValueText);
+        Assert.True(best["BAN-1"].BestInRow);
+    }
+
+    [Fact]
+    public async Task An_ensemble_that_includes_the_teacher_draws_an_edge_from_it()
+    {
+        var row = (await LoadAsync(1)).Rows.Single() with { EnsembleIncludesTeacher = true };
+        var edges = Lineage.Of(row, ErrorView.Final).Edges.Where(e => e.IsEnsemble).Select(e => e.From).Order();
+        Assert.Equal(["BAN-1", "Teacher"], edges);
+    }
+
+    [Fact]
+    public async Task Curves_average_seeds_per_epoch_with_a_std_band_and_smooth_each_run_first()
+    {
+        var comparison = await LoadAsync(1, 2);
+        await using var db = _context.NewDb();
+        var epochs = await EpochRow.LoadAsync(db, comparison, CancellationToken.None);
+
+        var raw = Curves.Build(comparison, epochs, [(0, "Teacher"), (0, "BAN-2")], CurveQuantity.Metric, 0);
+        var teacher = raw.Single(s => s.Column == "Teacher");
+        Assert.Equal([1, 2, 3], teacher.Epochs);
+        Assert.Equal(3, teacher.Seeds);
+        // Epoch 1: 36, 40, 38; epoch 2: 29, 30, 34; epoch 3: 30, 32, 31 (test error %).
+        Assert.Equal([38, 31, 31], teacher.Mean.Select(v => Math.Round(v, 9)));
+        Assert.Equal([2, Math.Round(Math.Sqrt(7), 9), 1], teacher.Std.Select(v => Math.Round(v!.Value, 9)));
+        // The still-training BAN-2 of seed 3 has one epoch: a line point without a band.
+        var ban2 = raw.Single(s => s.Column == "BAN-2");
+        Assert.Equal([1], ban2.Epochs);
+        Assert.Null(ban2.Std[0]);
+
+        // EMA 0.5 per run: seed 1 36, 32.5, 31.25; seed 2 40, 35, 33.5; seed 3 38, 36, 33.5.
+        var smooth = Curves.Build(comparison, epochs, [(0, "Teacher")], CurveQuantity.Metric, 0.5).Single();
+        Assert.Equal([38, (32.5 + 35 + 36) / 3, (31.25 + 33.5 + 33.5) / 3], smooth.Mean.Select(v => Math.Round(v, 9)).ToArray(),
+            new RoundedComparer());
+    }
+
+    sealed class Tolerance : IEqualityComparer<(double, double, int)>
+    {
+        public bool Equals((double, double, int) a, (double, double, int) b) =>
+            Math.Abs(a.Item1 - b.Item1) < 1e-9 && Math.Abs(a.Item2 - b.Item2) < 1e-9 && a.Item3 == b.Item3;
+
+        public int GetHashCode((double, double, int) v) => v.Item3;
+    }
+
+    sealed class RoundedComparer : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) < 1e-9;
+        public int GetHashCode(double v) => 0;
+    }
+}

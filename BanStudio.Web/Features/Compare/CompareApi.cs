@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+using BanStudio.Web.Infrastructure.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BanStudio.Web.Features.Compare;
+
+/// <summary>
+/// The comparison of several experiments as files: the table (CSV, JSON) and every epoch of every run (CSV, JSON).
+/// The page's download buttons are links to these, so what a researcher downloads is what a script gets.
+/// </summary>
+public static class CompareApi
+{
+    /// <summary>More experiments than a person compares at once; bounds the query.</summary>
+    public const int MaxExperiments = 100;
+
+    public static IEndpointRouteBuilder MapCompareApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api").WithTags("Compare");
+        group.MapGet("/compare.json", TableJson).WithSummary("The comparison table of experiments ?ids=1,2 (rows by configuration, mean ± std over seeds, Welch p-values, the paper's numbers)");
+        group.MapGet("/compare.csv", TableCsv).WithSummary("The comparison table as CSV: one line per configuration and column, final-epoch and best-epoch side by side");
+        group.MapGet("/compare/metrics.csv", EpochsCsv).WithSummary("Every epoch of every run of experiments ?ids=1,2, with its configuration row");
+        group.MapGet("/compare/metrics.json", EpochsJson).WithSummary("The same epochs as JSON");
+        return app;
+    }
+
+    public static string TableCsvUrl(IEnumerable<int> ids) => $"/api/compare.csv?ids={Join(ids)}";
+    public static string TableJsonUrl(IEnumerable<int> ids) => $"/api/compare.json?ids={Join(ids)}";
+    public static string EpochsCsvUrl(IEnumerable<int> ids) => $"/api/compare/metrics.csv?ids={Join(ids)}";
+    public static string EpochsJsonUrl(IEnumerable<int> ids) => $"/api/compare/metrics.json?ids={Join(ids)}";
+
+    static string Join(IEnumerable<int> ids) => string.Join(",", ids.Select(i => i.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// "1,2, 5" to ids; a message naming the parameter and the fix otherwise. Also what the page reads from its URL.
+    /// </summary>
+    public static bool TryParseIds(string? text, out List<int> ids, out string? error)
+    {
+        ids = [];
+        error = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            error = "give the experiments to compare as ids separated by commas, e.g. ?ids=1,2";
+            return false;
+        }
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id < 1)
+            {
+                error = $"'{part}' is not an experiment id; ids are positive whole numbers separated by commas, e.g. ?ids=1,2";
+                return false;
+            }
+            if (!ids.Contains(id)) ids.Add(id);
+        }
+        if (ids.Count > MaxExperiments)
+        {
+            error = $"{ids.Count} experiments is more than {MaxExperiments}; compare fewer at a time";
+            return false;
+        }
+        return true;
+    }
+
+    static async Task<Results<T, ValidationProblem, NotFound<ProblemDetails>>> WithComparison<T>(
+        string? ids, StudioDb db, CancellationToken ct, Func<Comparison, Task<T>> answer) where T : IResult
+    {
+        if (!TryParseIds(ids, out var list, out string? error))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ids"] = [error!] }, title: "Which experiments to compare?");
+        var (comparison, missing) = await ComparisonBuilder.LoadAsync(db, list, ct);
+        if (missing.Count > 0)
+            return TypedResults.NotFound(new ProblemDetails
+            {
+                Title = "No such experiment",
+                Detail = $"no experiment has id {string.Join(", ", missing)}; GET /api/experiments lists them",
+                Status = StatusCodes.Status404NotFound,
+            });
+        return await answer(comparison);
+    }
+
+    static Task<Results<Ok<Comparison>, ValidationProblem, NotFound<ProblemDetails>>> TableJson([FromQuery] string? ids, StudioDb db, CancellationToken ct) =>
+        WithComparison(ids, db, ct, c => Task.FromResult(TypedResults.Ok(c)));
+
+    static Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>>> TableCsv([FromQuery] string? ids, StudioDb db, CancellationToken ct) =>
+        WithComparison(ids, db, ct, c => Task.FromResult(Csv(ComparisonCsv.Write(ComparisonCsv.Lines(c)), "comparison.csv")));
+
+    static Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>>> EpochsCsv([FromQuery] string? ids, StudioDb db, CancellationToken ct) =>
+        WithComparison(ids, db, ct, async c => Csv(ComparisonCsv.Write(await EpochRow.LoadAsync(db, c, ct)), "comparison-metrics.csv"));
+
+    static Task<Results<Ok<List<EpochRow>>, ValidationProblem, NotFound<ProblemDetails>>> EpochsJson([FromQuery] string? ids, StudioDb db, CancellationToken ct) =>
+        WithComparison(ids, db, ct, async c => TypedResults.Ok(await EpochRow.LoadAsync(db, c, ct)));
+
+    static FileContentHttpResult Csv(string text, string name) =>
+        TypedResults.File(Encoding.UTF8.GetBytes(text), "text/csv; charset=utf-8", name);
+}

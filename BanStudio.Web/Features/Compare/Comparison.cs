@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+using BanStudio.Training.Experiments;
+
+namespace BanStudio.Web.Features.Compare;
+
+/// <summary>Which test error a table shows: after the last epoch (the paper's convention) or at the best epoch.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ErrorView>))]
+public enum ErrorView { Final, Best }
+
+/// <summary>
+/// The paper's Table 2 layout over several experiments: one row per configuration (same dataset, teacher, student
+/// and schedule; only the seed differs), one column per model (Teacher, BAN, BAN+L, CWTM, DKPP, BAN-1..k, Ens*2..k).
+/// This record is also the JSON export.
+/// </summary>
+public sealed record Comparison(
+    IReadOnlyList<int> ExperimentIds,
+    IReadOnlyList<string> Columns,
+    IReadOnlyList<ComparisonRow> Rows,
+    IReadOnlyList<string> Notes);
+
+/// <summary>One configuration: every run of it across the chosen experiments, by column.</summary>
+public sealed record ComparisonRow(
+    int Index,
+    string Label,
+    string Dataset,
+    string Teacher,
+    string? Student,
+    string Schedule,
+    int Epochs,
+    bool EnsembleIncludesTeacher,
+    string Metric,
+    string MetricLabel,
+    string Unit,
+    IReadOnlyList<int> ExperimentIds,
+    IReadOnlyList<long> Seeds,
+    IReadOnlyList<ComparisonCell> Cells,
+    PaperRow? Paper,
+    IReadOnlyList<string> Notes)
+{
+    public ComparisonCell? Cell(string column) => Cells.FirstOrDefault(c => c.Column == column);
+}
+
+/// <summary>
+/// One model of one configuration: its seeds' results and their summary for each view. Runs still training,
+/// interrupted or cancelled count as <see cref="Unfinished"/>, failed ones as <see cref="Failed"/>; neither enters the statistics.
+/// </summary>
+public sealed record ComparisonCell(
+    string Column,
+    IReadOnlyList<SeedResult> Runs,
+    CellSummary? Final,
+    CellSummary? Best,
+    int Unfinished,
+    int Failed,
+    PaperNumber? Paper)
+{
+    public CellSummary? In(ErrorView view) => view == ErrorView.Final ? Final : Best;
+}
+
+/// <summary>One finished run of a cell, in the row's metric unit.</summary>
+public sealed record SeedResult(int ExperimentId, string RunKey, long Seed, double? Final, double? Best, int? BestEpoch);
+
+/// <summary>
+/// Mean ± std over n seeds (std null below 2), the improvement over the teacher's mean (teacher minus this, so
+/// positive is better), and Welch's test of the two seed groups: a p-value with its t and df, or the reason there is none.
+/// </summary>
+public sealed record CellSummary(
+    double Mean,
+    double? Std,
+    int N,
+    double? ImprovementOverTeacher,
+    double? PValue,
+    double? T,
+    double? DegreesOfFreedom,
+    int? TeacherN,
+    string? NoPValueReason,
+    bool BestInRow);

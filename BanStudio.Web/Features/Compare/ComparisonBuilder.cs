@@ -1,0 +1,150 @@
+using System.Globalization;
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Web.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace BanStudio.Web.Features.Compare;
+
+/// <summary>One stored experiment as the comparison reads it: its spec as submitted and its runs.</summary>
+public sealed record ComparedExperiment(int Id, string Name, string SpecJson, IReadOnlyList<Run> Runs);
+
+/// <summary>
+/// Groups the runs of several experiments by configuration and summarises each column over seeds. Only completed
+/// runs enter the numbers; the rest are counted so a partial experiment says what it still lacks.
+/// </summary>
+public static class ComparisonBuilder
+{
+    /// <summary>The chosen experiments from the store; ids that do not exist come back in Missing.</summary>
+    public static async Task<(Comparison Comparison, IReadOnlyList<int> Missing)> LoadAsync(StudioDb db, IReadOnlyList<int> ids, CancellationToken ct)
+    {
+        var experiments = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id)).Include(e => e.Runs)
+            .OrderBy(e => e.Id).ToListAsync(ct);
+        var missing = ids.Except(experiments.Select(e => e.Id)).ToList();
+        var compared = experiments.Select(e => new ComparedExperiment(e.Id, e.Name, e.SpecJson, e.Runs.OrderBy(r => r.StepIndex).ToList())).ToList();
+        return (Build(compared), missing);
+    }
+
+    public static Comparison Build(IReadOnlyList<ComparedExperiment> experiments)
+    {
+        var notes = new List<string>();
+        var groups = new List<(string Key, ExperimentSpec Spec, List<ComparedExperiment> Experiments)>();
+        foreach (var e in experiments.OrderBy(e => e.Id))
+        {
+            ExperimentSpec spec;
+            try { spec = SpecJson.Parse<ExperimentSpec>(e.SpecJson, "experiment spec"); }
+            catch (SpecValidationException ex)
+            {
+                notes.Add($"experiment {e.Id} ({e.Name}) is left out: its stored spec cannot be read ({ex.Errors[0].Field}: {ex.Errors[0].Message})");
+                continue;
+            }
+            string key = ConfigurationKey(spec);
+            int at = groups.FindIndex(g => g.Key == key);
+            if (at < 0) groups.Add((key, spec, [e]));
+            else groups[at].Experiments.Add(e);
+        }
+
+        var rows = groups.Select((g, i) => BuildRow(i, g.Spec, g.Experiments)).ToList();
+        var columns = rows.SelectMany(r => r.Cells.Select(c => c.Column)).Distinct()
+            .OrderBy(ExperimentPlan.ColumnOrder).ThenBy(c => c, StringComparer.Ordinal).ToList();
+        return new Comparison(experiments.Select(e => e.Id).Order().ToList(), columns, rows, notes);
+    }
+
+    /// <summary>
+    /// Two experiments are one configuration when their specs agree on everything that changes a trained model:
+    /// name, seeds and device do not; nor do how many generations, which treatments and whether ensembles were
+    /// asked for (BAN-1 of a 2-generation and of a 3-generation plan are trained alike); nor where the data lives.
+    /// </summary>
+    public static string ConfigurationKey(ExperimentSpec spec) => SpecJson.Write(spec with
+    {
+        Name = "", Seeds = [], Device = "", Generations = 0, Treatments = [], Ensembles = false,
+        Student = spec.IsCrossArchitecture ? spec.Student : null,
+        Dataset = spec.Dataset with { Path = null },
+    });
+
+    static ComparisonRow BuildRow(int index, ExperimentSpec spec, List<ComparedExperiment> experiments)
+    {
+        var metric = ComparisonMetric.For(spec);
+        var paper = PaperResults.Find(spec) is { } p && p.MetricKey == metric.PaperKey ? p : null;
+        var runs = experiments.SelectMany(e => e.Runs.Select(r => (Experiment: e.Id, Run: r))).ToList();
+
+        SeedResult? Finished((int Experiment, Run Run) x) =>
+            x.Run.Status == RunStatus.Completed && metric.Final(x.Run) is { } final
+                ? new SeedResult(x.Experiment, x.Run.Key, x.Run.Seed, final, x.Run.IsEnsemble ? null : metric.Best(x.Run), x.Run.BestEpoch)
+                : null;
+
+        var byColumn = runs.GroupBy(x => x.Run.Column).ToDictionary(g => g.Key, g => g.ToList());
+        var teacher = byColumn.GetValueOrDefault(ExperimentPlan.TeacherColumn, []).Select(Finished).OfType<SeedResult>().ToList();
+        var cells = byColumn.OrderBy(g => ExperimentPlan.ColumnOrder(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var finished = g.Value.Select(Finished).OfType<SeedResult>().ToList();
+            bool isTeacher = g.Key == ExperimentPlan.TeacherColumn;
+            return new ComparisonCell(
+                g.Key, finished,
+                Summarise(finished.Select(r => r.Final), teacher.Select(r => r.Final), isTeacher),
+                Summarise(finished.Select(r => r.Best), teacher.Select(r => r.Best), isTeacher),
+                Unfinished: g.Value.Count(x => x.Run.Status is RunStatus.Running or RunStatus.Interrupted or RunStatus.Cancelled),
+                Failed: g.Value.Count(x => x.Run.Status == RunStatus.Failed),
+                Paper: paper?.Numbers.GetValueOrDefault(g.Key));
+        }).ToList();
+        cells = MarkBest(cells);
+
+        var notes = new List<string>();
+        foreach (var repeated in runs.Where(x => x.Run.Column == ExperimentPlan.TeacherColumn).GroupBy(x => x.Run.Seed).Where(g => g.Count() > 1))
+            notes.Add($"seed {repeated.Key} was run in experiments {string.Join(", ", repeated.Select(x => x.Experiment))}: " +
+                      "each run counts in n, though a rerun with the same seed is not an independent sample");
+
+        string student = spec.IsCrossArchitecture ? spec.StudentModel.DisplayName : "";
+        string network = spec.IsCrossArchitecture ? $"{spec.Teacher.DisplayName} → {student}" : spec.Teacher.DisplayName;
+        return new ComparisonRow(
+            index, $"{network} · {spec.Dataset.DisplayName}", spec.Dataset.DisplayName, spec.Teacher.DisplayName,
+            spec.IsCrossArchitecture ? student : null, Describe(spec), spec.Schedule.Epochs, spec.EnsembleIncludesTeacher,
+            metric.Key, metric.Label, metric.Unit,
+            experiments.Select(e => e.Id).ToList(), runs.Select(x => x.Run.Seed).Distinct().Order().ToList(),
+            cells, paper, notes);
+    }
+
+    static CellSummary? Summarise(IEnumerable<double?> column, IEnumerable<double?> teacherColumn, bool isTeacher)
+    {
+        var values = column.OfType<double>().ToList();
+        if (values.Count == 0) return null;
+        double mean = Statistics.Mean(values);
+        double? std = values.Count >= 2 ? Statistics.StandardDeviation(values) : null;
+        if (isTeacher) return new(mean, std, values.Count, null, null, null, null, null, null, false);
+
+        var teacher = teacherColumn.OfType<double>().ToList();
+        if (teacher.Count == 0)
+            return new(mean, std, values.Count, null, null, null, null, 0, "no p-value: this configuration has no finished teacher run", false);
+        var significance = Statistics.Welch(teacher, values);
+        return new(mean, std, values.Count, Statistics.Mean(teacher) - mean, significance.PValue, significance.Test?.T,
+            significance.Test?.DegreesOfFreedom, teacher.Count, significance.Reason, false);
+    }
+
+    /// <summary>Marks, for each view separately, the cells with the row's lowest mean (every one of them on a tie).</summary>
+    static List<ComparisonCell> MarkBest(List<ComparisonCell> cells)
+    {
+        double? bestFinal = cells.Select(c => c.Final?.Mean).Min();
+        double? bestBest = cells.Select(c => c.Best?.Mean).Min();
+        return cells.Select(c => c with
+        {
+            Final = c.Final is { } f ? f with { BestInRow = f.Mean == bestFinal } : null,
+            Best = c.Best is { } b ? b with { BestInRow = b.Mean == bestBest } : null,
+        }).ToList();
+    }
+
+    static string Describe(ExperimentSpec spec)
+    {
+        var s = spec.Schedule;
+        var parts = new List<string>
+        {
+            $"{s.Epochs} epochs", $"batch {s.BatchSize}", $"lr {F(s.LearningRate)} {(s.Schedule == Training.Training.LearningRateSchedule.Cosine ? "cosine" : "multi-step")}",
+            $"wd {F(s.WeightDecay)}",
+        };
+        if (spec.Temperature != 1) parts.Add($"T = {F(spec.Temperature)}");
+        if (!string.Equals(spec.GenerationObjective, "ban", StringComparison.OrdinalIgnoreCase)) parts.Add($"generations by {spec.GenerationObjective}");
+        if (spec.EnsembleIncludesTeacher) parts.Add("ensembles include the teacher");
+        return string.Join(", ", parts);
+
+        static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.AspNetCore.Components;
+using Plotly.Blazor;
+using Plotly.Blazor.LayoutLib;
+using Plotly.Blazor.Traces;
+using Plotly.Blazor.Traces.ScatterLib;
+
+namespace BanStudio.Web.Features.Compare;
+
+/// <summary>Side-by-side curves of the chosen models: a mean line and a ±std band per seed group, optionally smoothed.</summary>
+public partial class CurvesChart
+{
+    [Parameter, EditorRequired] public required Comparison Comparison { get; set; }
+    [Parameter, EditorRequired] public required IReadOnlyList<EpochRow> Epochs { get; set; }
+
+    sealed record Choice(string Key, int Row, string Column, string Text);
+
+    // A colour per curve; the band is the same colour, translucent.
+    static readonly string[] palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    List<Choice> choices = [];
+    IReadOnlyCollection<string> selected = [];
+    CurveQuantity quantity = CurveQuantity.Metric;
+    double smoothing;
+    PlotlyChart? chart;
+    readonly Config config = new() { Responsive = true, DisplayLogo = false };
+    Plotly.Blazor.Layout layout = new();
+    IList<ITrace> data = [];
+
+    /// <summary>The curves now drawn (tests read them; the chart gets them as traces).</summary>
+    public IReadOnlyList<CurveSeries> Series { get; private set; } = [];
+
+    protected override void OnParametersSet()
+    {
+        var present = Epochs.Select(e => (e.Row, e.Column)).Distinct().ToHashSet();
+        choices = Comparison.Rows.SelectMany(r => r.Cells.Where(c => present.Contains((r.Index, c.Column)))
+                .Select(c => new Choice($"{r.Index}:{c.Column}", r.Index, c.Column,
+                    Comparison.Rows.Count == 1 ? c.Column : $"{c.Column} · row {r.Index + 1}")))
+            .ToList();
+        // Teacher and BAN-1 of every row to start with: the comparison the paper is about.
+        var keys = choices.Select(c => c.Key).ToHashSet();
+        selected = selected.Where(keys.Contains).ToList() is { Count: > 0 } kept
+            ? kept
+            : choices.Where(c => c.Column is "Teacher" or "BAN-1").Select(c => c.Key).DefaultIfEmpty(choices.FirstOrDefault()?.Key ?? "")
+                .Where(k => k.Length > 0).ToList();
+        Rebuild();
+    }
+
+    async Task OnModelsChanged(IReadOnlyCollection<string>? values)
+    {
+        selected = values ?? [];
+        await RedrawAsync();
+    }
+
+    async Task OnQuantityChanged(CurveQuantity value)
+    {
+        quantity = value;
+        await RedrawAsync();
+    }
+
+    async Task OnSmoothingChanged(double value)
+    {
+        smoothing = value;
+        await RedrawAsync();
+    }
+
+    async Task RedrawAsync()
+    {
+        Rebuild();
+        if (chart is not null) await chart.React();
+    }
+
+    void Rebuild()
+    {
+        var wanted = choices.Where(c => selected.Contains(c.Key)).Select(c => (c.Row, c.Column)).ToHashSet();
+        Series = Curves.Build(Comparison, Epochs, wanted, quantity, smoothing);
+        var traces = new List<ITrace>();
+        for (int i = 0; i < Series.Count; i++)
+        {
+            var s = Series[i];
+            string colour = palette[i % palette.Length];
+            string name = Comparison.Rows.Count == 1 ? s.Column : $"{s.Column} · row {s.Row + 1}";
+            name += $" (n={s.Seeds})";
+            var banded = s.Epochs.Select((e, k) => (e, k)).Where(p => s.Std[p.k] is not null).ToList();
+            if (banded.Count > 0)
+            {
+                // One closed polygon: upper edge left to right, lower edge back.
+                traces.Add(new Scatter
+                {
+                    X = banded.Select(p => (object)p.e).Concat(banded.AsEnumerable().Reverse().Select(p => (object)p.e)).ToList(),
+                    Y = banded.Select(p => (object)(s.Mean[p.k] + s.Std[p.k]!.Value))
+                        .Concat(banded.AsEnumerable().Reverse().Select(p => (object)(s.Mean[p.k] - s.Std[p.k]!.Value))).ToList(),
+                    Fill = FillEnum.ToSelf, FillColor = Translucent(colour), Mode = ModeFlag.Lines,
+                    Line = new Line { Width = 0, Color = colour }, HoverInfo = HoverInfoFlag.Skip, ShowLegend = false, Name = name + " ± std",
+                });
+            }
+            traces.Add(new Scatter
+            {
+                X = s.Epochs.Select(e => (object)e).ToList(),
+                Y = s.Mean.Select(v => (object)v).ToList(),
+                Mode = ModeFlag.Lines, Name = name, Line = new Line { Color = colour, Width = 2 },
+            });
+        }
+        data = traces;
+        var metric = Comparison.Rows.Select(r => r.Metric).Distinct().Count() == 1 ? ComparisonMetric.ByKey(Comparison.Rows[0].Metric) : ComparisonMetric.TestError;
+        layout = new Plotly.Blazor.Layout
+        {
+            Height = 420,
+            Margin = new Margin { T = 20, R = 20, B = 50, L = 60 },
+            // Epochs are whole numbers: never a tick at 1.5.
+            XAxis = [new XAxis
+            {
+                Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = "epoch" }, Tick0 = 1,
+                DTick = Math.Max(1, (int)Math.Ceiling(Series.Select(s => s.Epochs.Count == 0 ? 0 : s.Epochs[^1]).DefaultIfEmpty(1).Max() / 10.0)),
+            }],
+            YAxis = [new YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = Curves.Label(quantity, metric) } }],
+        };
+    }
+
+    static string Translucent(string hex) =>
+        $"rgba({Convert.ToInt32(hex[1..3], 16)},{Convert.ToInt32(hex[3..5], 16)},{Convert.ToInt32(hex[5..7], 16)},0.2)";
+}
