@@ -76,7 +76,7 @@ public sealed class CsvInjectionTests : IDisposable
             var run = new Run
             {
                 Key = "=HYPERLINK(\"http://evil\")", Column = "@Teacher", Model = "WRN-10-1", Objective = "label",
-                Status = RunStatus.Failed, Reason = "+reason", FinalTestError = 0.2, TeacherFinalTestError = 0.1, FinalTestLoss = -1.5,
+                Status = RunStatus.Completed, Reason = "+reason", FinalTestError = 0.2, TeacherFinalTestError = 0.1, FinalTestLoss = -1.5,
             };
             run.EpochMetrics.Add(new EpochMetric { Epoch = 1, TrainLoss = -0.75, TestError = 0.2, LearningRate = 0.1 });
             experiment.Runs.Add(run);
@@ -92,5 +92,17 @@ public sealed class CsvInjectionTests : IDisposable
         var metric = Assert.Single(DashboardPage.ReadCsv(await host.Http.GetStringAsync("/api/experiments/1/metrics.csv")));
         Assert.Equal(("'=HYPERLINK(\"http://evil\")", "'@Teacher"), (metric["run_key"], metric["column"]));
         Assert.Equal(-0.75, double.Parse(metric["train_loss"], CultureInfo.InvariantCulture));
+
+        // The Compare page's two exports: no cell a spreadsheet would run, and the hostile texts still there, neutralised.
+        foreach (var export in new[] { "/api/compare.csv?ids=1", "/api/compare/metrics.csv?ids=1" })
+        {
+            string csv = await host.Http.GetStringAsync(export);
+            var rows = DashboardPage.ReadCsv(csv);
+            Assert.NotEmpty(rows);
+            Assert.All(rows.SelectMany(r => r.Values), cell => Assert.True(
+                cell.Length == 0 || "=+-@\t\r".IndexOf(cell[0]) < 0 || double.TryParse(cell, CultureInfo.InvariantCulture, out _),
+                $"{export}: a formula cell '{cell}'"));
+            Assert.Contains("'@Teacher", csv);
+        }
     }
 }

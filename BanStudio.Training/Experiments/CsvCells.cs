@@ -1,3 +1,7 @@
+using CsvHelper;
+using CsvHelper.Configuration;
+using CsvHelper.TypeConversion;
+
 namespace BanStudio.Training.Experiments;
 
 /// <summary>
@@ -11,4 +15,15 @@ public static class CsvCells
 
     public static string Text(string? value) =>
         string.IsNullOrEmpty(value) || Array.IndexOf(FormulaStarts, value[0]) < 0 ? value ?? "" : "'" + value;
+
+    /// <summary>
+    /// For exports written with <c>WriteRecords</c>: every string member goes through <see cref="Text"/>, numbers
+    /// keep their own converters. Call before the first record is written (CsvHelper maps the type then).
+    /// </summary>
+    public static void NeutraliseText(CsvWriter csv) => csv.Context.TypeConverterCache.AddConverter<string>(new TextConverter());
+
+    sealed class TextConverter : StringConverter
+    {
+        public override string? ConvertToString(object? value, IWriterRow row, MemberMapData memberMapData) => Text(value as string);
+    }
 }

@@ -39,14 +39,17 @@ public static class ExperimentExports
             .OrderBy(m => m.Run!.StepIndex).ThenBy(m => m.Epoch)
             .Select(m => new MetricsRow
             {
-                // Text cells neutralised against formula injection (CsvCells); EF evaluates it on the client.
-                RunKey = CsvCells.Text(m.Run!.Key), Column = CsvCells.Text(m.Run.Column), Seed = m.Run.Seed, Generation = m.Run.Generation, Epoch = m.Epoch,
+                RunKey = m.Run!.Key, Column = m.Run.Column, Seed = m.Run.Seed, Generation = m.Run.Generation, Epoch = m.Epoch,
                 TrainLoss = m.TrainLoss, TrainError = m.TrainError, TestLoss = m.TestLoss, TestError = m.TestError,
                 TestTop5Error = m.TestTop5Error, LearningRate = m.LearningRate, Seconds = m.Seconds, ImagesPerSecond = m.ImagesPerSecond,
             })
             .ToListAsync(ct);
         var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true)) csv.WriteRecords(rows);
+        using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true))
+        {
+            CsvCells.NeutraliseText(csv); // formula injection: text cells only, numbers stay numbers
+            csv.WriteRecords(rows);
+        }
         return Csv(text, $"experiment-{id}-metrics.csv");
     }
 
