@@ -8,7 +8,11 @@ public sealed class CliTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("ban-cli-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // `run` records into a SQLite file in the folder
+        Directory.Delete(_dir, recursive: true);
+    }
 
     static async Task<(int Code, string Out, string Err)> Run(params string[] args)
     {
@@ -106,7 +110,7 @@ public sealed class CliTests : IDisposable
              "generations": 2, "treatments": ["cwtm"],
              "schedule": {"epochs": 1, "batchSize": 50, "learningRate": 0.05}, "seeds": [1, 2]}
             """);
-        var (code, output, error) = await Run("run", spec, "--out", Path.Combine(_dir, "exp"));
+        var (code, output, error) = await Run("run", spec, "--out", Path.Combine(_dir, "exp"), "--database", Path.Combine(_dir, "studio.db"));
         Assert.True(code == 0, error);
         var lines = output.Split('\n');
         int header = Array.FindLastIndex(lines, l => l.StartsWith("Network", StringComparison.Ordinal));

@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using BanStudio.Tests.Data;
 using BanStudio.Web.Features.Experiments;
+using BanStudio.Web.Infrastructure.Data;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace BanStudio.Tests.Web;
 
@@ -42,8 +44,16 @@ public sealed class ExperimentApiTests : IAsyncLifetime
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", command.ExecuteScalar());
-        command.CommandText = "SELECT COUNT(*) FROM __EFMigrationsHistory";
-        Assert.Equal(1L, command.ExecuteScalar());
+        // Every migration the app ships has been applied, in order.
+        using var db = new StudioDb(new DbContextOptionsBuilder<StudioDb>().UseSqlite(connection).Options);
+        var shipped = db.Database.GetMigrations().ToList();
+        Assert.Contains(shipped, m => m.EndsWith("_LogEntries", StringComparison.Ordinal));
+        Assert.Contains(shipped, m => m.EndsWith("_ExperimentOwner", StringComparison.Ordinal));
+        command.CommandText = "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId";
+        using var reader = command.ExecuteReader();
+        var applied = new List<string>();
+        while (reader.Read()) applied.Add(reader.GetString(0));
+        Assert.Equal(shipped, applied);
     }
 
     [Fact]
@@ -103,6 +113,10 @@ public sealed class ExperimentApiTests : IAsyncLifetime
         Assert.StartsWith("dataset problem: ", details.Reason);
         Assert.Contains(Path.Combine(data, "train.bin"), details.Reason);
         Assert.Empty(details.Runs);
+        // The live page's log panel (prerendered by the app) carries the reason as an error entry.
+        string page = await _host.Http.GetStringAsync($"/experiments/{id}");
+        Assert.Matches("data-testid=\"log-entry\" data-severity=\"error\"[^>]*>experiment failed: dataset problem: [^<]*" +
+                       System.Text.RegularExpressions.Regex.Escape(Path.Combine(data, "train.bin")), page);
     }
 
     [Theory]

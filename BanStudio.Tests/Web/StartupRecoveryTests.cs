@@ -31,6 +31,32 @@ public sealed class StartupRecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task An_experiment_a_live_process_is_training_is_left_running_and_one_of_a_dead_process_is_interrupted()
+    {
+        var options = new DbContextOptionsBuilder<StudioDb>().UseSqlite(StudioDb.ConnectionString(Path.Combine(_folder.Path, "studio.db"))).Options;
+        await using (var db = new StudioDb(options))
+        {
+            await db.Database.MigrateAsync();
+            // This test's own process stands in for a CLI `run` still training in the shared file.
+            var elsewhere = Stored("cli", ExperimentStatus.Running, 1);
+            elsewhere.Owner = ProcessOwner.Current;
+            var dead = Stored("dead", ExperimentStatus.Running, 2);
+            dead.Owner = "2147483646@0"; // a process id no system hands out
+            db.Experiments.AddRange(elsewhere, dead);
+            await db.SaveChangesAsync();
+        }
+
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+
+        Assert.Equal("running", (await host.GetAsync(1)).Status);
+        Assert.Equal("interrupted", (await host.GetAsync(2)).Status);
+        // The app cannot stop another process's training, and says where to.
+        using var cancel = await host.Http.PostAsync("/api/experiments/1/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, cancel.StatusCode);
+        Assert.Contains("another process", await cancel.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_running_experiment_left_behind_is_marked_interrupted_and_a_queued_one_trains()
     {
         var options = new DbContextOptionsBuilder<StudioDb>().UseSqlite(StudioDb.ConnectionString(Path.Combine(_folder.Path, "studio.db"))).Options;

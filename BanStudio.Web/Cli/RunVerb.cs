@@ -1,100 +1,93 @@
 using System.CommandLine;
-using System.Globalization;
 using BanStudio.Training;
 using BanStudio.Training.Data;
 using BanStudio.Training.Experiments;
-using BanStudio.Training.Training;
+using BanStudio.Web.Infrastructure;
+using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Queue;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BanStudio.Web.Cli;
 
 /// <summary>
-/// <c>run SPEC.json [--out DIR]</c>: runs a whole born-again experiment (teacher, generations,
-/// treatments, ensembles, for every seed) and prints the Table 2 layout as it fills in.
-/// Re-running with the same folder reuses every finished model and resumes the unfinished one.
+/// <c>run SPEC.json [--out DIR] [--database FILE]</c>: runs a whole born-again experiment (teacher,
+/// generations, treatments, ensembles, for every seed) and prints the Table 2 layout as it fills in. It
+/// trains through the app's own <see cref="ExperimentExecutor"/> into the app's database, so the
+/// experiment, its runs, epochs and log show up in the browser. Re-running into the same folder reuses
+/// every finished model and resumes the unfinished one (and the same experiment row).
 /// </summary>
 public static class RunVerb
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
         var spec = new Argument<FileInfo>("spec") { Description = "A JSON experiment spec (see wwwroot-assets/specs/demo-builtin.json)." };
-        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for checkpoints and results; re-run with the same folder to resume. Default: runs/<name>." };
-        var command = new Command("run", "Run a born-again experiment: teacher, BAN generations, treatments and ensembles.") { spec, outDir };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir), output, error, ct));
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for checkpoints and results; re-run with the same folder to resume. Default: <Studio:RunsDirectory>/<name>." };
+        var database = new Option<FileInfo?>("--database") { Description = "The SQLite file to record into. Default: Studio:DatabasePath in appsettings.json, the app's own." };
+        var command = new Command("run", "Run a born-again experiment: teacher, BAN generations, treatments and ensembles.") { spec, outDir, database };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir), parse.GetValue(database), output, error, ct));
         return command;
     }
 
-    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo? outDir, TextWriter output, TextWriter error, CancellationToken ct)
+    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo? outDir, FileInfo? database, TextWriter output, TextWriter error, CancellationToken ct)
     {
-        ExperimentRunner runner;
-        try
-        {
-            var spec = SpecFiles.Read<ExperimentSpec>(specFile, "experiment spec");
-            // The CLI confines dataset paths like the app does, to its default data folders (BANSTUDIO_DATA adds more).
-            SpecValidationException.ThrowIfAny(ExperimentValidation.Validate(spec, DatasetCatalog.Default.DataRoots));
-            string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", SpecFiles.Slug(spec.Name)));
-            runner = new ExperimentRunner(spec, folder);
-        }
-        catch (SpecValidationException e)
-        {
-            SpecFiles.Report(error, specFile, "experiment spec", e);
+        if (!SpecFiles.TryRead<ExperimentSpec>(specFile, "experiment spec",
+                // Dataset paths confined like the app's, to the default data folders (BANSTUDIO_DATA adds more).
+                s => ExperimentValidation.Validate(s, DatasetCatalog.Default.DataRoots), error, out var spec))
             return TrainVerb.ExitCodes.BadSpec;
-        }
 
-        ImageSplits data;
-        try { data = runner.Spec.Dataset.Load(); }
-        catch (DatasetFileException e)
+        await using var services = StudioStore.Build(database?.FullName);
+        var options = services.GetRequiredService<IOptions<StudioOptions>>().Value;
+        var dbFactory = services.GetRequiredService<IDbContextFactory<StudioDb>>();
+        await using (var db = await dbFactory.CreateDbContextAsync(ct)) await StudioDatabase.MigrateAsync(db, ct);
+        string folder = outDir?.FullName ?? Path.Combine(Path.GetFullPath(options.RunsDirectory), SpecFiles.Slug(spec.Name));
+        var executor = services.GetRequiredService<ExperimentExecutor>();
+        var experiment = await StudioStore.QueueAsync(dbFactory, executor, spec, folder, error.WriteLine, ct);
+        output.WriteLine($"{spec.Name}: experiment {experiment.Id} in {options.DatabaseFullPath}");
+
+        var finished = new List<ModelResult>();
+        IReadOnlyList<ModelResult> results = [];
+        ExperimentPlan? shown = null;
+        // Ctrl+C is the user's cancel, not a host stopping: the run ends "cancelled" and resumes when run again.
+        var execution = await executor.RunAsync(experiment.Id, ct, CancellationToken.None, (plan, e) =>
         {
-            error.WriteLine($"dataset problem: {e.Message}");
+            shown = plan;
+            switch (e)
+            {
+                case StepStarted s:
+                    output.WriteLine(StepText.Started(s));
+                    break;
+                case StepEpochCompleted m:
+                    output.WriteLine("    " + TrainVerb.FormatEpoch(m.Metrics, plan.Spec.Schedule.Epochs));
+                    break;
+                case StepFinished f:
+                    finished.Add(f.Result);
+                    output.WriteLine("    " + StepText.Finished(f));
+                    if (!f.Reused) output.Write(ResultsTable.Render(plan, finished));
+                    break;
+                case ExperimentLog l:
+                    output.WriteLine($"    {l.Message}");
+                    break;
+                case ExperimentFinished done:
+                    results = done.Results;
+                    break;
+            }
+        });
+        if (execution is null) return TrainVerb.ExitCodes.TrainingFailed; // cancelled from the app between queueing and starting
+        var end = execution.Ended;
+        if (execution.DatasetProblem)
+        {
+            error.WriteLine(end.Reason);
             return TrainVerb.ExitCodes.BadData;
         }
-
-        using (data)
+        output.WriteLine();
+        if (shown is not null) output.Write(ResultsTable.Render(shown, results));
+        output.WriteLine($"{Words.Of(end.Status)}{(end.Reason is null ? "" : ": " + end.Reason)}; results in {Path.Combine(folder, "results.csv")}");
+        return end.Status switch
         {
-            output.WriteLine($"{runner.Spec.Name}: {runner.Plan.Steps.Count} steps on {data.Name} [{data.Train.Count} train / {data.Test.Count} test], " +
-                             $"{DeviceChoice.Describe(DeviceChoice.Resolve(runner.Spec.Device))}; folder {runner.Directory}");
-            var finished = new List<ModelResult>();
-            runner.Event += e =>
-            {
-                switch (e)
-                {
-                    case StepStarted s:
-                        output.WriteLine($"[{s.Index + 1}/{s.Total}] {s.Step.Key} ({s.Step.Column}, {Describe(s.Step)})");
-                        break;
-                    case StepEpochCompleted m:
-                        output.WriteLine("    " + TrainVerb.FormatEpoch(m.Metrics, runner.Spec.Schedule.Epochs));
-                        break;
-                    case StepFinished f:
-                        finished.Add(f.Result);
-                        output.WriteLine($"    {f.Step.Key}: {Outcome(f.Result)}{(f.Reused ? " (finished earlier, reused)" : "")}");
-                        if (!f.Reused) output.Write(ResultsTable.Render(runner.Plan, finished));
-                        break;
-                    case ExperimentLog l:
-                        output.WriteLine($"    {l.Message}");
-                        break;
-                }
-            };
-            var outcome = await runner.RunAsync(data, ct);
-            output.WriteLine();
-            output.Write(ResultsTable.Render(runner.Plan, outcome.Results));
-            output.WriteLine($"{outcome.Status.ToString().ToLowerInvariant()}{(outcome.Reason is null ? "" : ": " + outcome.Reason)}; " +
-                             $"results in {Path.Combine(runner.Directory, "results.csv")}");
-            return outcome.Status switch
-            {
-                TrainingStatus.Completed => TrainVerb.ExitCodes.Ok,
-                TrainingStatus.Cancelled => TrainVerb.ExitCodes.Cancelled,
-                _ => TrainVerb.ExitCodes.TrainingFailed,
-            };
-        }
+            ExperimentStatus.Completed => TrainVerb.ExitCodes.Ok,
+            ExperimentStatus.Cancelled or ExperimentStatus.Interrupted => TrainVerb.ExitCodes.Cancelled,
+            _ => TrainVerb.ExitCodes.TrainingFailed,
+        };
     }
-
-    static string Describe(PlanStep step) => step.Kind == StepKind.Ensemble
-        ? $"softmax average of {string.Join(", ", step.Members)}"
-        : $"{step.Model!.DisplayName}, {Training.Objectives.Objective.NameOf(step.Objective)}" +
-          (step.TeacherKey is null ? "" : $" from {step.TeacherKey}");
-
-    static string Outcome(ModelResult r) => r.Status != TrainingStatus.Completed
-        ? $"{r.Status.ToString().ToLowerInvariant()}: {r.Reason}"
-        : string.Create(CultureInfo.InvariantCulture, $"final-epoch test error {r.FinalTestError * 100:0.00}%") +
-          (r.BestTestError is { } b ? string.Create(CultureInfo.InvariantCulture, $", best-epoch {b * 100:0.00}% (epoch {r.BestEpoch})") : "") +
-          (r.ImprovementOverTeacher is { } d ? string.Create(CultureInfo.InvariantCulture, $", {d:+0.00;-0.00} points vs teacher") : "");
 }

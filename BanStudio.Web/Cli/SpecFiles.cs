@@ -19,10 +19,26 @@ public static class SpecFiles
         return SpecJson.Parse<T>(File.ReadAllText(file.FullName), what);
     }
 
-    public static void Report(TextWriter error, FileInfo file, string what, SpecValidationException e)
+    /// <summary>
+    /// Reads and validates a verb's spec file; on any problem prints every bad field (or the missing file)
+    /// to <paramref name="error"/> and returns false, so the verb exits with its bad-spec code before touching anything.
+    /// </summary>
+    public static bool TryRead<T>(FileInfo file, string what, Func<T, IReadOnlyList<SpecError>> validate, TextWriter error,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? spec) where T : class
     {
-        error.WriteLine($"{file.FullName} is not a valid {what}:");
-        foreach (var problem in e.Errors) error.WriteLine($"  {problem.Field}: {problem.Message}");
+        try
+        {
+            spec = Read<T>(file, what);
+            SpecValidationException.ThrowIfAny(validate(spec));
+            return true;
+        }
+        catch (SpecValidationException e)
+        {
+            error.WriteLine($"{file.FullName} is not a valid {what}:");
+            foreach (var problem in e.Errors) error.WriteLine($"  {problem.Field}: {problem.Message}");
+            spec = null;
+            return false;
+        }
     }
 
     /// <summary>A name safe to use as a folder name.</summary>

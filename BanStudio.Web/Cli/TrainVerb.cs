@@ -29,17 +29,7 @@ public static class TrainVerb
 
     static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo? outDir, TextWriter output, TextWriter error, CancellationToken ct)
     {
-        TrainSpec spec;
-        try
-        {
-            spec = SpecFiles.Read<TrainSpec>(specFile, "train spec");
-            SpecValidationException.ThrowIfAny(spec.Validate());
-        }
-        catch (SpecValidationException e)
-        {
-            SpecFiles.Report(error, specFile, "train spec", e);
-            return ExitCodes.BadSpec;
-        }
+        if (!SpecFiles.TryRead<TrainSpec>(specFile, "train spec", s => s.Validate(), error, out var spec)) return ExitCodes.BadSpec;
 
         var device = DeviceChoice.Resolve(spec.Device);
         string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"train-{SpecFiles.Slug(spec.Model.DisplayName)}-seed{spec.Seed}"));

@@ -12,14 +12,9 @@ public static class StudioServices
     /// <summary>Options, the SQLite store, the training queue and the live hub.</summary>
     public static IServiceCollection AddStudio(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StudioOptions>().Bind(configuration.GetSection(StudioOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingletonTimeProvider();
-        // Read lazily: a test (or a later configuration source) may still change the path after this call.
-        services.AddDbContextFactory<StudioDb>((sp, db) =>
-            db.UseSqlite(StudioDb.ConnectionString(sp.GetRequiredService<IOptions<StudioOptions>>().Value.DatabaseFullPath)));
-
+        services.AddStudioStore(configuration);
         services.AddSingleton<ExperimentQueue>();
-        services.AddSingleton<ExperimentRecorder>();
+        services.AddSingleton<ExperimentControl>();
         services.AddSingleton<TrainingBroadcaster>();
         // Start order matters: the database is migrated and recovered before the queue reads, and the
         // broadcaster outlives the queue on shutdown (services stop in reverse order) to send the last events.
@@ -35,6 +30,22 @@ public static class StudioServices
         services.AddSignalR().AddJsonProtocol(o =>
             o.PayloadSerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
         services.AddOpenApi();
+        return services;
+    }
+
+    /// <summary>
+    /// What the CLI's <c>run</c> shares with the app: the options, the SQLite store and the executor that
+    /// trains an experiment and records it. In the app the executor also finds the broadcaster.
+    /// </summary>
+    public static IServiceCollection AddStudioStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StudioOptions>().Bind(configuration.GetSection(StudioOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingletonTimeProvider();
+        // Read lazily: a test (or a later configuration source) may still change the path after this call.
+        services.AddDbContextFactory<StudioDb>((sp, db) =>
+            db.UseSqlite(StudioDb.ConnectionString(sp.GetRequiredService<IOptions<StudioOptions>>().Value.DatabaseFullPath)));
+        services.AddSingleton<ExperimentRecorder>();
+        services.AddSingleton<ExperimentExecutor>();
         return services;
     }
 

@@ -1,6 +1,11 @@
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Training;
 using BanStudio.Web.Features.Dashboard;
 using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Queue;
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BanStudio.Tests.Web.Pages;
 
@@ -10,11 +15,13 @@ public sealed class DashboardPageTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();
 
-    void Store(string name, ExperimentStatus status, DateTimeOffset created, int totalSteps = 3)
+    int Store(string name, ExperimentStatus status, DateTimeOffset created, int totalSteps = 3)
     {
         using var db = _context.NewDb();
-        db.Experiments.Add(new Experiment { Name = name, SpecJson = "{}", Status = status, TotalSteps = totalSteps, CreatedAt = created });
+        var experiment = new Experiment { Name = name, SpecJson = "{}", Status = status, TotalSteps = totalSteps, CreatedAt = created };
+        db.Experiments.Add(experiment);
         db.SaveChanges();
+        return experiment.Id;
     }
 
     static List<string[]> Rows(IRenderedComponent<Dashboard> page) =>
@@ -42,15 +49,82 @@ public sealed class DashboardPageTests : IAsyncDisposable
     }
 
     [Fact]
-    public void An_experiment_submitted_after_the_page_opened_appears_on_the_next_refresh()
+    public async Task An_experiment_queued_after_the_page_opened_appears_when_the_queue_announces_it()
     {
         Store("first", ExperimentStatus.Completed, DateTimeOffset.UtcNow);
         var page = _context.Bunit.Render<Dashboard>();
         page.WaitForAssertion(() => Assert.Single(Rows(page)));
 
-        Store("second", ExperimentStatus.Queued, DateTimeOffset.UtcNow);
+        int id = Store("second", ExperimentStatus.Queued, DateTimeOffset.UtcNow);
+        // Stored but not announced: the page does not poll, so it still shows one row.
+        await Task.Delay(Dashboard.RefreshInterval * 2);
+        Assert.Single(Rows(page));
+
+        // The app's queue announces what it queues through the broadcaster, as the API's submit does.
+        await _context.Bunit.Services.GetRequiredService<ExperimentQueue>().EnqueueAsync(id, CancellationToken.None);
 
         page.WaitForAssertion(() => Assert.Equal(["second", "first"], Rows(page).Select(r => r[1])),
             Dashboard.RefreshInterval * 5);
+        // Each name links to its live page.
+        Assert.Equal($"/experiments/{id}", page.FindAll("[data-testid=experiment-link]")[0].GetAttribute("href"));
+    }
+
+    [Fact]
+    public void An_experiment_running_in_another_process_is_re_read_from_the_database()
+    {
+        int id = Store("headless", ExperimentStatus.Running, DateTimeOffset.UtcNow, totalSteps: 2);
+        var page = _context.Bunit.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Equal("running", Rows(page)[0][2]));
+
+        // The CLI's process finishes it in the shared file; nothing is published in this one.
+        using (var db = _context.NewDb())
+        {
+            db.Experiments.Single(e => e.Id == id).Status = ExperimentStatus.Completed;
+            db.SaveChanges();
+        }
+
+        page.WaitForAssertion(() => Assert.Equal("completed", Rows(page)[0][2]), Dashboard.OtherProcessInterval * 5);
+    }
+
+    [Fact]
+    public void A_running_experiment_moves_and_shows_an_eta_from_broadcast_events()
+    {
+        var spec = SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("eta", generations: 1, epochs: 4), "spec");
+        var plan = ExperimentPlan.Create(spec);
+        int id;
+        using (var db = _context.NewDb())
+        {
+            var experiment = new Experiment { Name = "eta", SpecJson = SpecJson.Write(spec), Status = ExperimentStatus.Running, TotalSteps = plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow };
+            db.Experiments.Add(experiment);
+            db.SaveChanges();
+            id = experiment.Id;
+        }
+        var page = _context.Bunit.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Single(Rows(page)));
+        Assert.Empty(page.FindAll("[data-testid=experiment-eta]"));
+
+        // The teacher finished (stored by the executor before it is published), BAN-1 is in its first epoch.
+        var recorder = _context.Bunit.Services.GetRequiredService<ExperimentRecorder>();
+        var teacher = plan.Steps[0];
+        var result = new ModelResult { Key = teacher.Key, Column = teacher.Column, Seed = 1, Generation = 0, Model = "WRN-10-1", Objective = "label", Status = TrainingStatus.Completed, FinalTestError = 0.5 };
+        foreach (var e in new ExperimentEvent[]
+                 {
+                     new StepStarted("eta", teacher, 0, plan.Steps.Count),
+                     new StepFinished("eta", teacher, result, Reused: false),
+                     new StepStarted("eta", plan.Steps[1], 1, plan.Steps.Count),
+                     // 6 batches of 50 an epoch at 100 images a second: 0.5 s a batch; 3 left in epoch 1, then 3 epochs of 6.
+                     new StepBatchProgress("eta", plan.Steps[1], new BatchProgress(1, 3, 6, 2.0, 100)),
+                 })
+        {
+            recorder.Record(id, plan, "/tmp/unused", e);
+            _context.Broadcaster.Publish(id, e);
+        }
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Contains("1/2 steps", Rows(page)[0][3]);
+            // (3 + 3 * 6) batches * 0.5 s = 10.5 s; and no training is left after it.
+            Assert.Equal("ETA 11 s", page.Find("[data-testid=experiment-eta]").TextContent.Trim());
+        }, Dashboard.RefreshInterval * 5);
     }
 }

@@ -1,40 +1,71 @@
+using System.Collections.Concurrent;
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
 using BanStudio.Web.Features.Experiments;
 using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Live;
+using BanStudio.Web.Infrastructure.Queue;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 
 namespace BanStudio.Web.Features.Dashboard;
 
-/// <summary>Every experiment with its progress, re-read on a timer rather than per batch.</summary>
+/// <summary>
+/// Every experiment with its progress and ETA. The list is read once, then follows the broadcaster through
+/// a throttled subscription: an experiment queued, a step started or finished, or an experiment ended
+/// re-reads the list (one small query per <see cref="RefreshInterval"/> at most), while batch progress
+/// only moves the running experiment's ETA in memory. No timer, no query per batch.
+/// </summary>
+/// <remarks>
+/// The CLI's <c>run</c> trains in its own process, whose events this one never sees: while an experiment
+/// is running elsewhere, the list is re-read every <see cref="OtherProcessInterval"/>; a new CLI experiment
+/// appears with the next re-read of the list, or when the page is opened again.
+/// data-testid: device (the chip), experiment-link (each name, to /experiments/{id}), experiment-progress,
+/// experiment-eta (running experiments only).
+/// </remarks>
 public partial class Dashboard : IDisposable
 {
-    /// <summary>
-    /// Progress moves by whole steps (a training or an ensemble), minutes apart: a re-query every
-    /// two seconds is current enough and costs one small SQLite read, where following the
-    /// broadcaster would re-render on every batch of every run.
-    /// </summary>
-    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan OtherProcessInterval = TimeSpan.FromSeconds(2);
 
     // The device cannot change while the process lives, and resolving it loads libtorch: once is enough.
     static readonly Lazy<string> device = new(() => DeviceChoice.Describe(DeviceChoice.Resolve("auto")));
 
     [Inject] public required IDbContextFactory<StudioDb> DbFactory { get; init; }
+    [Inject] public required TrainingBroadcaster Broadcaster { get; init; }
+    [Inject] public required ExperimentQueue Queue { get; init; }
     [Inject] public required TimeProvider Clock { get; init; }
+    [Inject] public required ILogger<Dashboard> Log { get; init; }
 
-    ExperimentListItem[]? experiments;
-    ITimer? timer;
-    // Set while a re-query runs, so a slow read is never overlapped by the next tick.
-    int refreshing;
+    readonly ConcurrentQueue<(int Id, ExperimentEvent Event)> inbox = new();
+    readonly Dictionary<int, LiveProgress> progress = new();
     readonly CancellationTokenSource disposed = new();
+    ExperimentListItem[]? experiments;
+    IDisposable? subscription;
+    CallbackThrottler? throttler;
+    ITimer? otherProcess;
+    volatile bool otherProcessDue;
 
     static string Device => device.Value;
 
     protected override async Task OnInitializedAsync()
     {
+        throttler = new CallbackThrottler(Clock, RefreshInterval, () => InvokeAsync(RefreshAsync),
+            e => { if (!disposed.IsCancellationRequested) Log.LogError(e, "The dashboard failed to refresh"); });
+        subscription = Broadcaster.SubscribeAll((id, e) =>
+        {
+            inbox.Enqueue((id, e));
+            throttler.Signal();
+        });
         await LoadAsync();
-        timer = Clock.CreateTimer(state => _ = InvokeAsync(RefreshAsync), null, RefreshInterval, RefreshInterval);
+        otherProcess = Clock.CreateTimer(_ =>
+        {
+            if (experiments?.Any(e => e.Status == Words.Of(ExperimentStatus.Running) && !Queue.IsRunningHere(e.Id)) != true) return;
+            otherProcessDue = true;
+            throttler.Signal();
+        }, null, OtherProcessInterval, OtherProcessInterval);
     }
 
     async Task LoadAsync()
@@ -45,29 +76,48 @@ public partial class Dashboard : IDisposable
 
     async Task RefreshAsync()
     {
-        if (disposed.IsCancellationRequested || Interlocked.Exchange(ref refreshing, 1) == 1) return;
-        try
+        if (disposed.IsCancellationRequested) return;
+        bool reread = false;
+        while (inbox.TryDequeue(out var item))
         {
-            await LoadAsync();
-            StateHasChanged();
+            var (id, e) = item;
+            if (e is not (StepBatchProgress or StepEpochCompleted)) reread = true;
+            if (e is ExperimentEnded or ExperimentQueued) { progress.Remove(id); continue; }
+            if (!progress.TryGetValue(id, out var tracker))
+                progress[id] = tracker = await TrackerAsync(id);
+            tracker.Apply(e);
         }
-        catch (OperationCanceledException) when (disposed.IsCancellationRequested) { }
-        finally { Volatile.Write(ref refreshing, 0); }
+        if (reread || otherProcessDue)
+        {
+            otherProcessDue = false;
+            await LoadAsync();
+        }
+        StateHasChanged();
     }
 
-    static Color StatusColor(string status) => Enum.Parse<ExperimentStatus>(status, ignoreCase: true) switch
+    /// <summary>An experiment seen training for the first time since the page opened: its plan and what it already finished.</summary>
+    async Task<LiveProgress> TrackerAsync(int id)
     {
-        ExperimentStatus.Running => Color.Info,
-        ExperimentStatus.Completed => Color.Success,
-        ExperimentStatus.Failed => Color.Error,
-        ExperimentStatus.Cancelled or ExperimentStatus.Interrupted => Color.Warning,
-        _ => Color.Default,
-    };
+        await using var db = await DbFactory.CreateDbContextAsync(disposed.Token);
+        string spec = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).SingleAsync(disposed.Token);
+        var done = await db.Runs.Where(r => r.ExperimentId == id && (r.Status == RunStatus.Completed || r.Status == RunStatus.Failed))
+            .Select(r => r.Key).ToListAsync(disposed.Token);
+        return new LiveProgress(ExperimentPlan.Create(SpecJson.Parse<ExperimentSpec>(spec, "experiment spec")), done);
+    }
+
+    /// <summary>The ETA of a running experiment, once one of its batches has been timed here.</summary>
+    string? Eta(ExperimentListItem e) => e.Status == Words.Of(ExperimentStatus.Running) && progress.TryGetValue(e.Id, out var p)
+        ? ProgressSnapshot.Format(p.Snapshot().PlanEta)
+        : null;
+
+    static Color StatusColor(string status) => Components.StatusColors.Of(status);
 
     public void Dispose()
     {
-        timer?.Dispose();
-        // Cancelled, not disposed: a tick already queued on the circuit may still look at it.
+        subscription?.Dispose();
+        otherProcess?.Dispose();
+        throttler?.Dispose();
+        // Cancelled, not disposed: a refresh already queued on the circuit may still look at it.
         disposed.Cancel();
     }
 }

@@ -5,7 +5,6 @@ using BanStudio.Training.Experiments;
 using BanStudio.Web.Features.Compare;
 using BanStudio.Web.Infrastructure;
 using BanStudio.Web.Infrastructure.Data;
-using BanStudio.Web.Infrastructure.Live;
 using BanStudio.Web.Infrastructure.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -43,27 +42,9 @@ public static class ExperimentsApi
         if (json is null)
             return TypedResults.Problem($"a spec is at most {MaxSpecBytes} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
 
-        ExperimentSpec spec;
-        try { spec = SpecJson.Parse<ExperimentSpec>(json, "experiment spec"); }
-        catch (SpecValidationException e) { return Invalid(e.Errors); }
-        var errors = ExperimentValidation.Validate(spec, options.Value.EffectiveDataRoots);
-        if (errors.Count > 0) return Invalid(errors);
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var experiment = new Experiment
-        {
-            Name = spec.Name,
-            SpecJson = SpecJson.Write(spec),
-            Status = ExperimentStatus.Queued,
-            TotalSteps = ExperimentPlan.Create(spec).Steps.Count,
-            CreatedAt = clock.GetUtcNow(),
-        };
-        db.Experiments.Add(experiment);
-        await db.SaveChangesAsync(ct);
-        experiment.Folder = options.Value.ExperimentFolder(experiment.Id);
-        await db.SaveChangesAsync(ct);
-        await queue.EnqueueAsync(experiment.Id, ct);
-        return TypedResults.Created($"/api/experiments/{experiment.Id}", new SubmittedExperiment(experiment.Id));
+        var submission = await new ExperimentSubmitter(dbFactory, queue, options, clock).SubmitAsync(json, ct);
+        if (submission.Id is not { } id) return Invalid(submission.Errors);
+        return TypedResults.Created($"/api/experiments/{id}", new SubmittedExperiment(id));
     }
 
     static ValidationProblem Invalid(IEnumerable<SpecError> errors) => TypedResults.ValidationProblem(
@@ -120,40 +101,16 @@ public static class ExperimentsApi
             e.CreatedAt, e.StartedAt, e.FinishedAt, e.Folder, spec.RootElement.Clone(), runs.Select(RunDetails.From).ToList()));
     }
 
-    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Cancel(
-        int id, StudioDb db, ExperimentQueue queue, TrainingBroadcaster broadcaster, TimeProvider clock, CancellationToken ct)
-    {
-        var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
-        if (experiment is null) return TypedResults.NotFound();
-        const string reason = "cancelled before it started";
-        var now = clock.GetUtcNow();
-        // Atomic with the queue's own queued -> running switch: exactly one of the two wins.
-        int cancelled = await db.Experiments.Where(e => e.Id == id && e.Status == ExperimentStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Cancelled)
-                .SetProperty(e => e.Reason, reason).SetProperty(e => e.FinishedAt, now), ct);
-        if (cancelled == 1)
-        {
-            broadcaster.Publish(id, new ExperimentEnded(experiment.Name, id, ExperimentStatus.Cancelled, reason));
-            return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, Words.Of(ExperimentStatus.Cancelled)));
-        }
-        if (queue.CancelRunning(id))
-            return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, "cancelling"));
-        return TypedResults.Problem($"experiment {id} is {Words.Of(experiment.Status)}: there is nothing to cancel",
-            statusCode: StatusCodes.Status409Conflict);
-    }
+    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Cancel(int id, ExperimentControl control, CancellationToken ct) =>
+        Answer(id, await control.CancelAsync(id, ct));
 
-    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Resume(
-        int id, StudioDb db, ExperimentQueue queue, CancellationToken ct)
+    static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Resume(int id, ExperimentControl control, CancellationToken ct) =>
+        Answer(id, await control.ResumeAsync(id, ct));
+
+    static Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult> Answer(int id, ControlResult result) => result.Outcome switch
     {
-        var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
-        if (experiment is null) return TypedResults.NotFound();
-        int requeued = await db.Experiments
-            .Where(e => e.Id == id && e.Status != ExperimentStatus.Queued && e.Status != ExperimentStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Queued)
-                .SetProperty(e => e.Reason, (string?)null).SetProperty(e => e.FinishedAt, (DateTimeOffset?)null), ct);
-        if (requeued == 0)
-            return TypedResults.Problem($"experiment {id} is already {Words.Of(experiment.Status)}", statusCode: StatusCodes.Status409Conflict);
-        await queue.EnqueueAsync(id, ct);
-        return TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, Words.Of(ExperimentStatus.Queued)));
-    }
+        ControlOutcome.Accepted => TypedResults.Accepted($"/api/experiments/{id}", new ExperimentAction(id, result.Status)),
+        ControlOutcome.NotFound => TypedResults.NotFound(),
+        _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict),
+    };
 }

@@ -18,5 +18,7 @@ public sealed class Experiment
     public DateTimeOffset? FinishedAt { get; set; }
     /// <summary>Where the runner keeps checkpoints and results; set once the id is known.</summary>
     public string Folder { get; set; } = "";
+    /// <summary>The <see cref="ProcessOwner"/> training it while it runs (the app, or the CLI's run); null otherwise.</summary>
+    public string? Owner { get; set; }
     public List<Run> Runs { get; set; } = [];
 }

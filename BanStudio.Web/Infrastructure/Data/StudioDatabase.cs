@@ -7,7 +7,8 @@ namespace BanStudio.Web.Infrastructure.Data;
 /// Brings the database up to date before anything else starts (it is registered before the queue, and
 /// hosted services start before Kestrel), then recovers from the last shutdown: an experiment left
 /// "running" was stopped mid-training and is marked "interrupted" (resuming is the user's choice: it may
-/// be what crashed the app), while "queued" ones go back on the queue in submission order.
+/// be what crashed the app), unless the process that trains it is still alive (the CLI's run), while
+/// "queued" ones go back on the queue in submission order.
 /// </summary>
 public sealed class StudioDatabase(
     IDbContextFactory<StudioDb> dbFactory, ExperimentQueue queue, TimeProvider clock, ILogger<StudioDatabase> log) : IHostedService
@@ -17,17 +18,18 @@ public sealed class StudioDatabase(
     public async Task StartAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        string? folder = Path.GetDirectoryName(db.Database.GetDbConnection().DataSource);
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        await db.Database.MigrateAsync(ct);
-        // WAL lets the pages read while the queue writes; the mode is stored in the file, so once is enough.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await MigrateAsync(db, ct);
 
         var now = clock.GetUtcNow();
-        int interrupted = await db.Experiments.Where(e => e.Status == ExperimentStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Interrupted)
+        // "Running" with a live owner is the CLI's run training in its own process right now: left alone.
+        var running = await db.Experiments.Where(e => e.Status == ExperimentStatus.Running).Select(e => new { e.Id, e.Owner }).ToListAsync(ct);
+        foreach (var other in running.Where(e => ProcessOwner.IsAlive(e.Owner)))
+            log.LogInformation("Experiment {Id} is being trained by process {Owner}; left running", other.Id, other.Owner);
+        var dead = running.Where(e => !ProcessOwner.IsAlive(e.Owner)).Select(e => e.Id).ToList();
+        int interrupted = await db.Experiments.Where(e => dead.Contains(e.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Interrupted).SetProperty(e => e.Owner, (string?)null)
                 .SetProperty(e => e.Reason, InterruptedReason).SetProperty(e => e.FinishedAt, now), ct);
-        await db.Runs.Where(r => r.Status == RunStatus.Running)
+        await db.Runs.Where(r => r.Status == RunStatus.Running && dead.Contains(r.ExperimentId))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Interrupted).SetProperty(r => r.Reason, InterruptedReason), ct);
         if (interrupted > 0) log.LogWarning("{Count} experiment(s) were running when the app stopped; marked interrupted", interrupted);
 
@@ -41,6 +43,16 @@ public sealed class StudioDatabase(
                 break;
             }
         }
+    }
+
+    /// <summary>Creates or upgrades the file, in WAL mode; the CLI's <c>run</c> does only this (no recovery: the app may be training).</summary>
+    public static async Task MigrateAsync(StudioDb db, CancellationToken ct)
+    {
+        string? folder = Path.GetDirectoryName(db.Database.GetDbConnection().DataSource);
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        await db.Database.MigrateAsync(ct);
+        // WAL lets the pages read while the queue (or the CLI) writes; the mode is stored in the file, so once is enough.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -6,4 +6,6 @@ public static class Words
     public static string Of(ExperimentStatus status) => status.ToString().ToLowerInvariant();
 
     public static string Of(RunStatus status) => status.ToString().ToLowerInvariant();
+
+    public static string Of(LogSeverity severity) => severity.ToString().ToLowerInvariant();
 }

@@ -19,6 +19,7 @@ public sealed class TrainingBroadcaster(
         Channel.CreateUnbounded<(int, ExperimentEvent)>(new UnboundedChannelOptions { SingleReader = true });
     readonly Lock _gate = new();
     readonly Dictionary<int, List<Action<ExperimentEvent>>> _subscribers = new();
+    readonly List<Action<int, ExperimentEvent>> _everything = [];
     readonly Dictionary<int, long> _lastBatchProgress = new();
 
     /// <summary>
@@ -32,7 +33,17 @@ public sealed class TrainingBroadcaster(
             if (!_subscribers.TryGetValue(experimentId, out var list)) _subscribers[experimentId] = list = [];
             list.Add(handler);
         }
-        return new Subscription(this, experimentId, handler);
+        return new Subscription(() => Unsubscribe(experimentId, handler));
+    }
+
+    /// <summary>
+    /// Every event of every experiment (for pages that list them), called on the publishing thread like
+    /// <see cref="Subscribe"/>'s handlers; <see cref="ExperimentQueued"/> tells it a new one exists.
+    /// </summary>
+    public IDisposable SubscribeAll(Action<int, ExperimentEvent> handler)
+    {
+        lock (_gate) _everything.Add(handler);
+        return new Subscription(() => { lock (_gate) _everything.Remove(handler); });
     }
 
     public void Publish(int experimentId, ExperimentEvent e)
@@ -40,13 +51,21 @@ public sealed class TrainingBroadcaster(
         if (e is StepBatchProgress && !BatchProgressDue(experimentId)) return;
         if (e is ExperimentEnded) lock (_gate) _lastBatchProgress.Remove(experimentId);
         Action<ExperimentEvent>[] handlers;
-        lock (_gate) handlers = _subscribers.TryGetValue(experimentId, out var list) ? [.. list] : [];
-        foreach (var handler in handlers)
+        Action<int, ExperimentEvent>[] everything;
+        lock (_gate)
         {
-            try { handler(e); }
-            catch (Exception ex) { log.LogError(ex, "A subscriber of experiment {Id} failed on {Event}", experimentId, e.GetType().Name); }
+            handlers = _subscribers.TryGetValue(experimentId, out var list) ? [.. list] : [];
+            everything = [.. _everything];
         }
+        foreach (var handler in handlers) Guarded(experimentId, e, () => handler(e));
+        foreach (var handler in everything) Guarded(experimentId, e, () => handler(experimentId, e));
         _outbox.Writer.TryWrite((experimentId, e));
+    }
+
+    void Guarded(int experimentId, ExperimentEvent e, Action call)
+    {
+        try { call(); }
+        catch (Exception ex) { log.LogError(ex, "A subscriber of experiment {Id} failed on {Event}", experimentId, e.GetType().Name); }
     }
 
     bool BatchProgressDue(int experimentId)
@@ -100,13 +119,13 @@ public sealed class TrainingBroadcaster(
         }
     }
 
-    sealed class Subscription(TrainingBroadcaster owner, int experimentId, Action<ExperimentEvent> handler) : IDisposable
+    sealed class Subscription(Action unsubscribe) : IDisposable
     {
         int _disposed;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) owner.Unsubscribe(experimentId, handler);
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) unsubscribe();
         }
     }
 }

@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using BanStudio.Web.Infrastructure.Live;
 
 namespace BanStudio.Web.Infrastructure.Queue;
 
 /// <summary>
 /// Experiment ids waiting to train, in submission order, and the cancel handle of each one training.
 /// The database is the truth about an experiment's status; the channel only says what to look at next,
-/// so an id queued twice (cancelled, then resumed before it was read) trains once.
+/// so an id queued twice (cancelled, then resumed before it was read) trains once. Whatever queues an
+/// experiment (the API, a page, the start-up recovery) comes through here, so here the pages are told.
 /// </summary>
-public sealed class ExperimentQueue
+public sealed class ExperimentQueue(TrainingBroadcaster broadcaster)
 {
     /// <summary>Far more than anyone queues by hand; bounded so a runaway client cannot grow memory without end.</summary>
     public const int Capacity = 1000;
@@ -22,9 +24,21 @@ public sealed class ExperimentQueue
 
     public ChannelReader<int> Reader => _channel.Reader;
 
-    public ValueTask EnqueueAsync(int experimentId, CancellationToken ct) => _channel.Writer.WriteAsync(experimentId, ct);
+    public async ValueTask EnqueueAsync(int experimentId, CancellationToken ct)
+    {
+        await _channel.Writer.WriteAsync(experimentId, ct);
+        broadcaster.Publish(experimentId, new ExperimentQueued(experimentId));
+    }
 
-    public bool TryEnqueue(int experimentId) => _channel.Writer.TryWrite(experimentId);
+    public bool TryEnqueue(int experimentId)
+    {
+        if (!_channel.Writer.TryWrite(experimentId)) return false;
+        broadcaster.Publish(experimentId, new ExperimentQueued(experimentId));
+        return true;
+    }
+
+    /// <summary>Whether this process trains the experiment now (the CLI's <c>run</c> trains in its own).</summary>
+    public bool IsRunningHere(int experimentId) => _running.ContainsKey(experimentId);
 
     /// <summary>
     /// Registers a starting experiment; its token ends when it is cancelled or the host stops. Null when

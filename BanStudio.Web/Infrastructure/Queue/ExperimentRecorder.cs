@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
 using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace BanStudio.Web.Infrastructure.Queue;
@@ -8,10 +10,15 @@ namespace BanStudio.Web.Infrastructure.Queue;
 /// <summary>
 /// Writes a running experiment's events to the database as they happen, so a page opened mid-run, or
 /// after a crash, shows everything that finished. Called on the training thread; each write is a few
-/// rows in its own short context.
+/// rows in its own short context. Besides runs and epochs it keeps the log a person reads: steps started
+/// and finished, the runner's messages, failures with their reasons, and how the experiment ended.
 /// </summary>
-public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory)
+public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, TimeProvider clock)
 {
+    // The runner logs "KEY failed: REASON" right after the step's StepFinished, which is already stored as
+    // an error with the same words: remembered per experiment so the log panel shows it once.
+    readonly ConcurrentDictionary<int, string> _lastFailure = new();
+
     public void Record(int experimentId, ExperimentPlan plan, string folder, ExperimentEvent e)
     {
         switch (e)
@@ -22,15 +29,48 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory)
                     run.Status = RunStatus.Running;
                     run.Reason = null;
                 });
+                Log(experimentId, LogSeverity.Info, s.Step.Key, StepText.Started(s));
                 break;
             case StepFinished f:
                 Upsert(experimentId, plan, folder, f.Step, run => Apply(run, f.Result));
                 if (f.Step.Kind == StepKind.Train) RestoreMissingEpochs(experimentId, folder, f.Step);
+                var severity = f.Result.Status switch
+                {
+                    TrainingStatus.Completed => LogSeverity.Info,
+                    TrainingStatus.Cancelled => LogSeverity.Warning,
+                    _ => LogSeverity.Error,
+                };
+                if (severity == LogSeverity.Error) _lastFailure[experimentId] = $"{f.Step.Key} failed: {f.Result.Reason}";
+                Log(experimentId, severity, f.Step.Key, StepText.Finished(f));
                 break;
             case StepEpochCompleted m:
                 RecordEpoch(experimentId, plan, folder, m);
                 break;
+            case ExperimentLog l:
+                if (_lastFailure.TryGetValue(experimentId, out var failure) && failure == l.Message) break;
+                Log(experimentId, LogSeverity.Info, null, l.Message);
+                break;
         }
+    }
+
+    /// <summary>How the experiment ended, with its reason: the last line of its log.</summary>
+    public void RecordEnd(ExperimentEnded end)
+    {
+        _lastFailure.TryRemove(end.ExperimentId, out _);
+        var severity = end.Status switch
+        {
+            ExperimentStatus.Completed => LogSeverity.Info,
+            ExperimentStatus.Failed => LogSeverity.Error,
+            _ => LogSeverity.Warning,
+        };
+        Log(end.ExperimentId, severity, null, $"experiment {Words.Of(end.Status)}{(end.Reason is null ? "" : ": " + end.Reason)}");
+    }
+
+    void Log(int experimentId, LogSeverity severity, string? runKey, string message)
+    {
+        using var db = dbFactory.CreateDbContext();
+        db.LogEntries.Add(new LogEntry { ExperimentId = experimentId, At = clock.GetUtcNow(), Severity = severity, RunKey = runKey, Message = message });
+        db.SaveChanges();
     }
 
     void RecordEpoch(int experimentId, ExperimentPlan plan, string folder, StepEpochCompleted m)

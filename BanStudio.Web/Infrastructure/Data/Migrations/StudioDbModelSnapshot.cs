@@ -82,6 +82,10 @@ namespace BanStudio.Web.Infrastructure.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Owner")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Reason")
                         .HasColumnType("TEXT");
 
@@ -105,6 +109,38 @@ namespace BanStudio.Web.Infrastructure.Data.Migrations
                     b.HasIndex("Status");
 
                     b.ToTable("Experiments");
+                });
+
+            modelBuilder.Entity("BanStudio.Web.Infrastructure.Data.LogEntry", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ExperimentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExperimentId");
+
+                    b.ToTable("LogEntries");
                 });
 
             modelBuilder.Entity("BanStudio.Web.Infrastructure.Data.Run", b =>
@@ -213,6 +249,17 @@ namespace BanStudio.Web.Infrastructure.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("BanStudio.Web.Infrastructure.Data.LogEntry", b =>
+                {
+                    b.HasOne("BanStudio.Web.Infrastructure.Data.Experiment", "Experiment")
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Experiment");
                 });
 
             modelBuilder.Entity("BanStudio.Web.Infrastructure.Data.Run", b =>

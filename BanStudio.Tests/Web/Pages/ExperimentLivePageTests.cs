@@ -1,0 +1,232 @@
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Training;
+using BanStudio.Web.Features.Runs;
+using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Live;
+using BanStudio.Web.Infrastructure.Queue;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Plotly.Blazor;
+using Plotly.Blazor.Traces;
+
+namespace BanStudio.Tests.Web.Pages;
+
+/// <summary>
+/// The live experiment page with the app's real broadcaster, recorder and SQLite store; Plotly's JS module is
+/// bUnit's (there is no browser), which records every call the charts make. The page's clock is fake, so
+/// which events share a refresh is decided by the test, not by this machine's speed.
+/// </summary>
+public sealed class ExperimentLivePageTests : IAsyncDisposable
+{
+    const string PlotlyModule = "./_content/Plotly.Blazor/plotly-interop-7.2.0.js";
+
+    readonly FakeTimeProvider _clock = new();
+    readonly PageContext _context;
+    readonly BunitJSModuleInterop _plotly;
+    readonly ExperimentPlan _plan = ExperimentPlan.Create(SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("live", generations: 2, epochs: 8), "spec"));
+    readonly int _id;
+
+    public ExperimentLivePageTests()
+    {
+        _context = new PageContext(_clock);
+        _plotly = _context.Bunit.JSInterop.SetupModule(PlotlyModule);
+        using var db = _context.NewDb();
+        var experiment = new Experiment
+        {
+            Name = "live", SpecJson = SpecJson.Write(_plan.Spec), Status = ExperimentStatus.Running,
+            TotalSteps = _plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow, Folder = "/tmp/unused",
+        };
+        db.Experiments.Add(experiment);
+        db.SaveChanges();
+        _id = experiment.Id;
+    }
+
+    public ValueTask DisposeAsync() => _context.DisposeAsync();
+
+    PlanStep Step(string key) => _plan.Steps.Single(s => s.Key == key);
+
+    static EpochMetrics Epoch(int epoch) => new(epoch, 2.0 / epoch, 0.5, 2.2 / epoch, 0.6, null, 0.05, 1, 500);
+
+    ExperimentRecorder Recorder => _context.Bunit.Services.GetRequiredService<ExperimentRecorder>();
+
+    /// <summary>What the executor does with each event: store it, then publish it.</summary>
+    void Happen(ExperimentEvent e)
+    {
+        Recorder.Record(_id, _plan, "/tmp/unused", e);
+        _context.Broadcaster.Publish(_id, e);
+    }
+
+    IRenderedComponent<ExperimentLive> Render(int maxPoints = RunCharts.DefaultMaxPoints)
+    {
+        var page = _context.Bunit.Render<ExperimentLive>(p => p.Add(x => x.Id, _id).Add(x => x.MaxPoints, maxPoints));
+        // Each chart is created once in the browser before anything is appended.
+        page.WaitForAssertion(() => Assert.Equal(3, Calls("newPlot").Count));
+        return page;
+    }
+
+    IReadOnlyList<JSRuntimeInvocation> Calls(string identifier) => _plotly.Invocations[identifier];
+
+    static Scatter Trace(IRenderedComponent<ExperimentLive> page, string chart, int index) =>
+        (Scatter)page.FindComponents<PlotlyChart>().Single(c => c.Instance.Id.StartsWith(chart, StringComparison.Ordinal)).Instance.Data[index];
+
+    static int[] Xs(Scatter trace) => trace.X.Select(Convert.ToInt32).ToArray();
+
+    [Fact]
+    public void Every_trained_model_gets_its_traces_in_plan_order_with_the_epochs_already_stored()
+    {
+        Happen(new StepStarted("live", Step("seed-1/teacher"), 0, 4));
+        Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(1)));
+        Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(2)));
+
+        var page = Render();
+
+        var loss = page.FindComponents<PlotlyChart>().Single(c => c.Instance.Id == $"loss-{_id}").Instance.Data.Cast<Scatter>().ToList();
+        Assert.Equal(["Teacher test", "Teacher train", "BAN-1 test", "BAN-1 train", "BAN-2 test", "BAN-2 train"], loss.Select(t => t.Name));
+        Assert.Equal(["seed-1/teacher:test", "seed-1/teacher:train", "seed-1/ban-1:test", "seed-1/ban-1:train", "seed-1/ban-2:test", "seed-1/ban-2:train"],
+            loss.Select(t => t.UId));
+        Assert.Equal([1, 2], Xs(loss[0]));
+        Assert.Equal([2.0, 1.0], loss[1].Y.Cast<double>()); // train loss 2/epoch
+        Assert.Empty(loss[2].X);
+        var rate = page.FindComponents<PlotlyChart>().Single(c => c.Instance.Id == $"lr-{_id}").Instance.Data.Cast<Scatter>();
+        Assert.Equal(["Teacher", "BAN-1", "BAN-2"], rate.Select(t => t.Name));
+        // Errors are shown in percent.
+        Assert.Equal([60.0, 60.0], Trace(page, "error", 0).Y.Cast<double>());
+        Assert.Empty(Calls("extendTraces"));
+        Assert.Equal("0/4 steps", page.Find("[data-testid=plan-progress-text]").TextContent);
+    }
+
+    [Fact]
+    public void Broadcast_epochs_are_appended_with_extend_traces_in_throttled_batches_without_redrawing_the_charts()
+    {
+        var page = Render();
+        _clock.Advance(ExperimentLive.RefreshInterval); // a quiet spell after the charts were drawn
+        int rendersBefore = page.Instance.Renders;
+
+        Happen(new StepStarted("live", Step("seed-1/teacher"), 0, 4)); // so this one refreshes at once
+        page.WaitForAssertion(() => Assert.Equal("seed-1/teacher", CurrentKey(page)));
+        for (int e = 1; e <= 3; e++) Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(e)));
+        Happen(new StepFinished("live", Step("seed-1/teacher"), Result("seed-1/teacher", TrainingStatus.Completed, null), Reused: false));
+        Happen(new StepStarted("live", Step("seed-1/ban-1"), 1, 4));
+        for (int e = 1; e <= 2; e++) Happen(new StepEpochCompleted("live", Step("seed-1/ban-1"), Epoch(e)));
+        // Seven events within the interval: nothing drawn yet.
+        Assert.Empty(Calls("extendTraces"));
+
+        _clock.Advance(ExperimentLive.RefreshInterval);
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal(3, Calls("extendTraces").Count); // one call per chart for all seven
+            Assert.Equal("seed-1/ban-1", CurrentKey(page));
+        });
+        Assert.Equal(3, Calls("newPlot").Count);
+        Assert.DoesNotContain("react", _plotly.Invocations.Identifiers);
+        var loss = Calls("extendTraces").Single(c => (string)c.Arguments[0]! == $"loss-{_id}").Arguments;
+        Assert.Equal([0, 1, 2, 3], (IEnumerable<int>)loss[3]!);
+        var xs = ((IEnumerable<IEnumerable<object>>)loss[1]!).Select(x => x.Select(Convert.ToInt32).ToArray()).ToList();
+        Assert.Equal([[1, 2, 3], [1, 2, 3], [1, 2], [1, 2]], xs);
+        // The server keeps the same points as the browser.
+        Assert.Equal([1, 2, 3], Xs(Trace(page, "loss", 0)));
+        Assert.Equal([1, 2], Xs(Trace(page, "lr", 1)));
+        Assert.Equal("seed-1/ban-1", CurrentKey(page));
+        Assert.Equal("1/4 steps", page.Find("[data-testid=plan-progress-text]").TextContent);
+        // Two refreshes for eight events: the page rendered once per refresh, never per event.
+        Assert.Equal(2, page.Instance.Renders - rendersBefore);
+    }
+
+    [Fact]
+    public void Each_trace_keeps_at_most_max_points_in_the_browser_and_on_the_server()
+    {
+        for (int e = 1; e <= 5; e++) Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(e)));
+        var page = Render(maxPoints: 3);
+        Assert.Equal([3, 4, 5], Xs(Trace(page, "loss", 0)));
+
+        Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(6)));
+        Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(7)));
+        _clock.Advance(ExperimentLive.RefreshInterval);
+
+        page.WaitForAssertion(() => Assert.Equal([5, 6, 7], Xs(Trace(page, "loss", 0))));
+        Assert.Equal([5, 6, 7], Xs(Trace(page, "error", 1)));
+        Assert.Equal([5, 6, 7], Xs(Trace(page, "lr", 0)));
+        Assert.NotEmpty(Calls("extendTraces"));
+        Assert.All(Calls("extendTraces"), c => Assert.Equal(3, c.Arguments[4])); // plotly.js trims the browser's copy to 3 too
+    }
+
+    [Fact]
+    public void The_log_panel_shows_stored_messages_and_a_failure_reason_as_it_happens()
+    {
+        Happen(new StepStarted("live", Step("seed-1/teacher"), 0, 4));
+        var page = Render();
+        Assert.Contains(LogEntries(page), e => e.Severity == "info" && e.Text.StartsWith("[1/4] seed-1/teacher (Teacher, WRN-10-1", StringComparison.Ordinal));
+
+        const string reason = "loss became NaN at epoch 2, batch 3; lower the learning rate or check the data";
+        Happen(new StepFinished("live", Step("seed-1/teacher"), Result("seed-1/teacher", TrainingStatus.Failed, reason), Reused: false));
+        Happen(new ExperimentLog("live", $"seed-1/teacher failed: {reason}")); // the runner's own line: the same news
+        _clock.Advance(ExperimentLive.RefreshInterval);
+
+        page.WaitForAssertion(() => Assert.Single(LogEntries(page), e => e.Severity == "error" && e.Text.Contains(reason)));
+        // Stored, so a page opened later (or after a restart) shows the same.
+        using var db = _context.NewDb();
+        Assert.Single(db.LogEntries, l => l.ExperimentId == _id && l.Severity == LogSeverity.Error && l.RunKey == "seed-1/teacher" && l.Message.Contains(reason));
+    }
+
+    [Fact]
+    public void The_cancel_button_cancels_through_the_same_path_as_the_api()
+    {
+        using (var db = _context.NewDb())
+        {
+            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Queued;
+            db.SaveChanges();
+        }
+        var page = Render();
+        Assert.True(page.Find("[data-testid=resume-button]").HasAttribute("disabled"));
+
+        page.Find("[data-testid=cancel-button]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal("cancelled", page.Find("[data-testid=status]").TextContent.Trim()));
+        using var check = _context.NewDb();
+        var stored = check.Experiments.Single(e => e.Id == _id);
+        Assert.Equal((ExperimentStatus.Cancelled, ExperimentControl.CancelledBeforeStart), (stored.Status, stored.Reason));
+        Assert.Contains(check.LogEntries, l => l.ExperimentId == _id && l.Message == $"experiment cancelled: {ExperimentControl.CancelledBeforeStart}");
+        Assert.False(page.Find("[data-testid=resume-button]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void An_experiment_the_cli_trains_in_another_process_is_followed_from_the_database()
+    {
+        var page = Render();
+        // The CLI's executor stores rows in the shared file; its events go to its own process, not this one.
+        Recorder.Record(_id, _plan, "/tmp/unused", new StepStarted("live", Step("seed-1/teacher"), 0, 4));
+        Recorder.Record(_id, _plan, "/tmp/unused", new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(1)));
+        Recorder.Record(_id, _plan, "/tmp/unused", new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(2)));
+        _clock.Advance(ExperimentLive.RefreshInterval);
+        Assert.Empty(Calls("extendTraces"));
+
+        _clock.Advance(ExperimentLive.OtherProcessInterval);
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal([1, 2], Xs(Trace(page, "loss", 0)));
+            Assert.Equal("seed-1/teacher", CurrentKey(page));
+            Assert.Contains("epoch 2/8", page.Find("[data-testid=current-model]").TextContent);
+        });
+        Assert.Contains(LogEntries(page), e => e.Text.StartsWith("[1/4] seed-1/teacher", StringComparison.Ordinal));
+        // Read once: the next look finds nothing new and appends nothing twice.
+        _clock.Advance(ExperimentLive.OtherProcessInterval);
+        page.WaitForAssertion(() => Assert.Equal([1, 2], Xs(Trace(page, "loss", 0))));
+        Assert.Equal(3, Calls("extendTraces").Count);
+    }
+
+    static string? CurrentKey(IRenderedComponent<ExperimentLive> page) =>
+        page.FindAll("[data-testid=current-model]").SingleOrDefault()?.TextContent is { } text ? text[(text.IndexOf('(') + 1)..text.IndexOf(')')] : null;
+
+    static List<(string Severity, string Text)> LogEntries(IRenderedComponent<ExperimentLive> page) =>
+        page.FindAll("[data-testid=log-entry]").Select(e => (e.GetAttribute("data-severity")!, e.TextContent.Trim())).ToList();
+
+    static ModelResult Result(string key, TrainingStatus status, string? reason) => new()
+    {
+        Key = key, Column = "Teacher", Seed = 1, Generation = 0, Model = "WRN-10-1", Objective = "label", Status = status, Reason = reason,
+        FinalTestError = status == TrainingStatus.Completed ? 0.6 : null, Epochs = 3,
+    };
+}

@@ -1,0 +1,136 @@
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Web.Features.Experiments.Wizard;
+using BanStudio.Web.Infrastructure;
+using BanStudio.Web.Infrastructure.Data;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using static BanStudio.Tests.Web.Pages.WizardContext;
+
+namespace BanStudio.Tests.Web.Pages;
+
+/// <summary>The review step: the plan in order with its estimated time, and Launch into the real SQLite store and queue.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class WizardReviewTests : IAsyncDisposable
+{
+    readonly WizardContext _wizard = new();
+
+    public ValueTask DisposeAsync() => _wizard.DisposeAsync();
+
+    const string Tiny = """
+        {
+          "name": "tiny-wrn",
+          "dataset": { "kind": "builtin", "trainSize": 300, "testSize": 100 },
+          "teacher": { "family": "wideresnet", "depth": 10, "widen": 1, "dropRate": 0 },
+          "generations": 1,
+          "ensembles": false,
+          "schedule": { "epochs": 2, "batchSize": 50, "learningRate": 0.05 },
+          "seeds": [1]
+        }
+        """;
+
+    static IRenderedComponent<NewExperiment> OpenReview(WizardContext wizard, string json)
+    {
+        var page = wizard.Render();
+        Upload(page, json);
+        page.WaitForAssertion(() => Assert.Equal(SpecJson.Parse<ExperimentSpec>(json, "spec").Name, page.Instance.Model.Spec.Name));
+        GoTo(page, WizardStep.Review);
+        return page;
+    }
+
+    static List<string[]> PlanRows(IRenderedComponent<NewExperiment> page) =>
+        page.FindAll("[data-testid=review-plan] tbody tr").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent.Trim()).ToArray()).ToList();
+
+    [Fact]
+    public void The_review_lists_the_plan_steps_in_plan_order_with_a_labelled_rough_estimate()
+    {
+        var page = OpenReview(_wizard, WizardSpecFileTests.CrossArchitectureSpec);
+        var plan = ExperimentPlan.Create(page.Instance.Model.Spec);
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=review-total]")), TimeSpan.FromSeconds(10));
+        var keys = page.FindAll("[data-testid=review-plan-key]").Select(k => k.TextContent.Trim()).ToList();
+        // Two seeds x (teacher, BAN-1..3, BAN+L, DKPP, Ens*2..4 with the teacher counted): the plan's own order.
+        Assert.Equal(plan.Steps.Select(s => s.Key), keys);
+        Assert.Equal(18, keys.Count);
+        Assert.Equal(["seed-4/teacher", "seed-4/ban-1", "seed-4/ban-2", "seed-4/ban-3"], keys[..4]);
+        var rows = PlanRows(page);
+        Assert.Equal(["1", "seed-4/teacher", "Teacher", "DenseNet-BC-22-12", "label", "labels"], rows[0][..6]);
+        Assert.Equal("BAN-Wide-ResNet-1-1/DenseNet-BC-22-12", rows[1][3]);
+        Assert.Equal("teacher", rows[1][5]);
+        // No model here has trained before: every time is the labelled guess.
+        Assert.Contains("rough estimate", page.Find("[data-testid=review-total]").TextContent);
+        Assert.All(rows.Where(r => r[2] is not ("Ens*2" or "Ens*3" or "Ens*4")), r => Assert.EndsWith("(rough)", r[6]));
+    }
+
+    [Fact]
+    public void Earlier_epochs_of_the_same_model_give_a_measured_estimate()
+    {
+        using (var db = _wizard.Pages.NewDb())
+        {
+            var run = new Run { Key = "seed-1/teacher", Column = "Teacher", Model = "WRN-10-1", Objective = "label", Status = RunStatus.Completed };
+            // Median 100 images/s; the outlier must not drag it.
+            run.EpochMetrics.AddRange(new[] { 90.0, 100, 110, 1000 }.Select((r, i) => new EpochMetric { Epoch = i + 1, ImagesPerSecond = r, Seconds = 1 }));
+            run.EpochMetrics.Add(new EpochMetric { Epoch = 5, ImagesPerSecond = 105, Seconds = 1 });
+            db.Experiments.Add(new Experiment { Name = "earlier", SpecJson = "{}", Status = ExperimentStatus.Completed, Runs = [run] });
+            // Another model's speed must not be used for this one.
+            var other = new Run { Key = "seed-1/teacher", Column = "Teacher", Model = "WRN-16-4", Objective = "label", Status = RunStatus.Completed };
+            other.EpochMetrics.Add(new EpochMetric { Epoch = 1, ImagesPerSecond = 1 });
+            db.Experiments.Add(new Experiment { Name = "other", SpecJson = "{}", Status = ExperimentStatus.Completed, Runs = [other] });
+            db.SaveChanges();
+        }
+
+        var page = OpenReview(_wizard, Tiny);
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=review-total]")), TimeSpan.FromSeconds(10));
+        var rows = PlanRows(page);
+        Assert.Equal(["seed-1/teacher", "seed-1/ban-1"], rows.Select(r => r[1]));
+        // 2 epochs x 300 images at the median 105 images/s: 5.7 s each, 11.4 s in all.
+        Assert.All(rows, r => Assert.Equal("6 s", r[6]));
+        Assert.Equal("about 11 s", page.Find("[data-testid=review-total]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void Launch_stores_the_experiment_in_sqlite_queues_it_and_opens_its_page()
+    {
+        var page = OpenReview(_wizard, Tiny);
+        var spec = page.Instance.Model.Spec;
+
+        page.Find("[data-testid=wizard-launch]").Click();
+
+        var navigation = _wizard.Pages.Bunit.Services.GetRequiredService<NavigationManager>();
+        page.WaitForAssertion(() => Assert.Matches(@"/experiments/\d+$", navigation.Uri), TimeSpan.FromSeconds(10));
+        int id = int.Parse(navigation.Uri.Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        using var db = _wizard.Pages.NewDb();
+        var stored = db.Experiments.AsNoTracking().Single();
+        Assert.Equal(id, stored.Id);
+        Assert.Equal("tiny-wrn", stored.Name);
+        Assert.Equal(ExperimentStatus.Queued, stored.Status);
+        Assert.Equal(SpecJson.Write(spec), stored.SpecJson);
+        Assert.Equal(2, stored.TotalSteps);
+        var options = _wizard.Pages.Bunit.Services.GetRequiredService<IOptions<StudioOptions>>().Value;
+        Assert.Equal(options.ExperimentFolder(id), stored.Folder);
+        Assert.True(_wizard.Queue.Reader.TryRead(out int queued));
+        Assert.Equal(id, queued);
+        AssertSameSpec(spec, SpecJson.Parse<ExperimentSpec>(stored.SpecJson, "stored spec"));
+    }
+
+    [Fact]
+    public void Launch_is_blocked_while_the_spec_has_an_error_and_the_review_names_it()
+    {
+        var page = OpenReview(_wizard, Tiny);
+        Assert.False(page.Find("[data-testid=wizard-launch]").HasAttribute("disabled"));
+
+        Type(page, "review-name", "");
+
+        page.WaitForAssertion(() => Assert.True(page.Find("[data-testid=wizard-launch]").HasAttribute("disabled")));
+        Assert.Contains("give the experiment a name", ErrorText(page, "review-name"));
+        Assert.Contains("name", page.Find("[data-testid=review-errors]").TextContent);
+        Assert.Empty(page.FindAll("[data-testid=review-plan]"));
+        using var db = _wizard.Pages.NewDb();
+        Assert.Empty(db.Experiments);
+        Assert.False(_wizard.Queue.Reader.TryRead(out _));
+    }
+}

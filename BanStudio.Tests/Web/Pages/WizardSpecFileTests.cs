@@ -1,0 +1,137 @@
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Models;
+using BanStudio.Web.Features.Experiments.Wizard;
+using Bunit;
+using static BanStudio.Tests.Web.Pages.WizardContext;
+
+namespace BanStudio.Tests.Web.Pages;
+
+/// <summary>Spec files in and out of the wizard: upload pre-fills every step, a bad file changes nothing, download reads back equal.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class WizardSpecFileTests : IAsyncDisposable
+{
+    readonly WizardContext _wizard = new();
+
+    public ValueTask DisposeAsync() => _wizard.DisposeAsync();
+
+    /// <summary>Differs from the wizard's defaults in every step.</summary>
+    internal const string CrossArchitectureSpec = """
+        {
+          // a DenseNet teacher with BAN-ResNet students, as in Table 5
+          "name": "table5-tiny",
+          "dataset": { "kind": "builtin", "trainSize": 400, "testSize": 200, "seed": 7, "trainLimit": 300 },
+          "teacher": { "family": "densenet", "depth": 22, "growth": 12 },
+          "student": { "family": "banresnet", "teacher": { "depth": 22, "growth": 12 }, "block": "wide", "unitsPerBlock": 1, "widthRatio": 1, "dropRate": 0.3 },
+          "generations": 3,
+          "treatments": ["ban+l", "dkpp"],
+          "ensembles": true,
+          "ensembleIncludesTeacher": true,
+          "temperature": 2,
+          "schedule": { "epochs": 7, "batchSize": 32, "learningRate": 0.02, "schedule": "multi-step", "milestones": [0.5, 0.75],
+                        "gamma": 0.1, "momentum": 0.8, "nesterov": false, "weightDecay": 0.0001 },
+          "seeds": [4, 5],
+          "device": "cpu",
+        }
+        """;
+
+    const string Teacher = "\"teacher\": { \"family\": \"densenet\", \"depth\": 22, \"growth\": 12 }";
+
+    static string WithTeacher(string members)
+    {
+        Assert.Contains(Teacher, CrossArchitectureSpec);
+        return CrossArchitectureSpec.Replace(Teacher, $"\"teacher\": {{ \"family\": \"densenet\", {members} }}");
+    }
+
+    [Fact]
+    public void An_uploaded_spec_fills_every_step()
+    {
+        var page = _wizard.Render();
+        var expected = SpecJson.Parse<ExperimentSpec>(CrossArchitectureSpec, "experiment spec");
+
+        Upload(page, CrossArchitectureSpec);
+
+        page.WaitForAssertion(() => Assert.Equal("table5-tiny", page.Instance.Model.Spec.Name));
+        AssertSameSpec(expected, page.Instance.Model.Spec);
+        Assert.Empty(page.FindAll("[data-testid=wizard-upload-errors]"));
+        // What the inputs show, step by step.
+        Assert.Equal("400", Input(page, "dataset-trainSize").GetAttribute("value"));
+        Assert.Equal("300", Input(page, "dataset-trainLimit").GetAttribute("value"));
+        GoTo(page, WizardStep.Teacher);
+        Assert.Equal("22", Input(page, "teacher-depth").GetAttribute("value"));
+        Assert.Equal("12", Input(page, "teacher-growth").GetAttribute("value"));
+        GoTo(page, WizardStep.Students);
+        Assert.Equal("1", Input(page, "student-unitsPerBlock").GetAttribute("value"));
+        Assert.Equal("3", Input(page, "students-generations").GetAttribute("value"));
+        Assert.Equal("2", Input(page, "students-temperature").GetAttribute("value"));
+        Assert.Equal("banresnet", page.Instance.Model.Spec.Student is BanResNetSpec ? "banresnet" : "other");
+        Assert.Contains("BAN-Wide-ResNet-1-1/DenseNet-BC-22-12", page.Find("[data-testid=student-parameters]").TextContent);
+        GoTo(page, WizardStep.Schedule);
+        Assert.Equal("0.5, 0.75", Input(page, "schedule-milestones").GetAttribute("value"));
+        Assert.Equal("4, 5", Input(page, "schedule-seeds").GetAttribute("value"));
+        Assert.Equal("7", Input(page, "schedule-epochs").GetAttribute("value"));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_spec_is_refused_with_the_field_named_and_changes_nothing()
+    {
+        var page = _wizard.Render();
+        var before = page.Instance.Model.Spec;
+
+        // A misspelt field must not silently train a default.
+        Upload(page, WithTeacher("\"depth\": 22, \"growht\": 12"), "typo.json");
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=wizard-upload-errors]")));
+        string shown = page.Find("[data-testid=wizard-upload-errors]").TextContent;
+        Assert.Contains("typo.json", shown);
+        Assert.Contains("teacher.growht", shown);
+        Assert.Same(before, page.Instance.Model.Spec);
+
+        // An unknown family names the field and the families there are.
+        Upload(page, CrossArchitectureSpec.Replace("\"family\": \"densenet\"", "\"family\": \"resnext\""), "family.json");
+        page.WaitForAssertion(() => Assert.Contains("family.json", page.Find("[data-testid=wizard-upload-errors]").TextContent));
+        shown = page.Find("[data-testid=wizard-upload-errors]").TextContent;
+        Assert.Contains("teacher", shown);
+        Assert.Contains("densenet, preresnet, wideresnet", shown.Replace("banresnet, ", ""));
+        Assert.Same(before, page.Instance.Model.Spec);
+
+        // Not JSON at all.
+        Upload(page, "name: not json", "notes.txt");
+        page.WaitForAssertion(() => Assert.Contains("notes.txt", page.Find("[data-testid=wizard-upload-errors]").TextContent));
+        Assert.Same(before, page.Instance.Model.Spec);
+    }
+
+    [Fact]
+    public void A_spec_that_parses_but_breaks_a_rule_is_loaded_with_the_rule_shown_at_its_field()
+    {
+        var page = _wizard.Render();
+
+        Upload(page, WithTeacher("\"depth\": 90, \"growth\": 12"));
+
+        page.WaitForAssertion(() => Assert.Equal(90, ((DenseNetSpec)page.Instance.Model.Spec.Teacher).Depth));
+        GoTo(page, WizardStep.Teacher);
+        Assert.Contains("nearest valid depths are 88 and 94", ErrorText(page, "teacher-depth"));
+        Assert.True(page.Find("[data-testid=wizard-next]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Download_gives_the_spec_in_the_clis_dialect_which_reads_back_equal()
+    {
+        var page = _wizard.Render();
+        Upload(page, CrossArchitectureSpec);
+        page.WaitForAssertion(() => Assert.Equal("table5-tiny", page.Instance.Model.Spec.Name));
+        GoTo(page, WizardStep.Review);
+
+        var link = page.Find("[data-testid=wizard-download]");
+        Assert.Equal("table5-tiny.json", link.GetAttribute("download"));
+        string href = link.GetAttribute("href")!;
+        const string prefix = "data:application/json;charset=utf-8,";
+        Assert.StartsWith(prefix, href);
+        string json = Uri.UnescapeDataString(href[prefix.Length..]);
+
+        var read = SpecJson.Parse<ExperimentSpec>(json, "experiment spec");
+        AssertSameSpec(page.Instance.Model.Spec, read);
+        Assert.Equal(SpecJson.Write(page.Instance.Model.Spec), json);
+        Assert.Empty(ExperimentValidation.Validate(read));
+    }
+}

@@ -1,0 +1,46 @@
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Web.Infrastructure;
+using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Queue;
+using Microsoft.EntityFrameworkCore;
+
+namespace BanStudio.Web.Cli;
+
+/// <summary>The app's database and executor for a headless verb, configured as the app is (appsettings.json, then environment).</summary>
+public static class StudioStore
+{
+    public static ServiceProvider Build(string? databasePath)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(databasePath is null ? [] : [new($"{StudioOptions.Section}:{nameof(StudioOptions.DatabasePath)}", databasePath)])
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging(); // no providers: the verb prints what a user needs itself
+        services.AddStudioStore(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>
+    /// The experiment to train, queued: the one that last ran this same spec in this folder (so a re-run
+    /// continues it, as its checkpoints do), else a new one. <paramref name="warn"/> hears when that one was
+    /// still marked running: a run that was killed, which is resumed, or one still going in another process.
+    /// </summary>
+    public static async Task<Experiment> QueueAsync(IDbContextFactory<StudioDb> dbFactory, ExperimentExecutor executor,
+        ExperimentSpec spec, string folder, Action<string> warn, CancellationToken ct)
+    {
+        string json = SpecJson.Write(spec);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var previous = await db.Experiments.Where(e => e.Folder == folder).OrderByDescending(e => e.Id).FirstOrDefaultAsync(ct);
+        if (previous is null || previous.SpecJson != json) return await executor.CreateAsync(spec, folder, ct);
+        if (previous.Status == ExperimentStatus.Running)
+            warn($"experiment {previous.Id} was still marked running in {folder}: resuming it (if another run is still training there, stop one of them)");
+        previous.Status = ExperimentStatus.Queued;
+        previous.Reason = null;
+        previous.FinishedAt = null;
+        await db.SaveChangesAsync(ct);
+        return previous;
+    }
+}

@@ -1,0 +1,138 @@
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Training;
+using Plotly.Blazor;
+using Plotly.Blazor.Traces;
+using Plotly.Blazor.Traces.ScatterLib;
+
+namespace BanStudio.Web.Features.Runs;
+
+/// <summary>One epoch of one model as the charts plot it; errors in percent.</summary>
+public sealed record EpochPoint(int Epoch, double TrainLoss, double TestLoss, double TrainError, double TestError, double LearningRate)
+{
+    public static EpochPoint From(EpochMetrics m) => new(m.Epoch, m.TrainLoss, m.TestLoss, m.TrainError * 100, m.TestError * 100, m.LearningRate);
+}
+
+/// <summary>New points for one chart, in the shape <see cref="PlotlyChart.ExtendTraces"/> takes.</summary>
+public sealed record TraceExtension(IReadOnlyList<object[]> X, IReadOnlyList<object[]> Y, IReadOnlyList<int> Indices);
+
+/// <summary>
+/// The live page's three charts: loss and error (for model m, trace 2m is test, solid, and 2m+1 train,
+/// dashed, same colour) and learning rate (trace m), one model per trained plan step in plan order.
+/// Every trace carries uid "RUNKEY:test", "RUNKEY:train" or "RUNKEY:lr". Points arrive from the training
+/// thread through <see cref="Add"/> and leave in batches through <see cref="TakePending"/>; an epoch the
+/// chart already has (read from the database while events were buffered) is dropped, not drawn twice.
+/// Each trace keeps at most <see cref="MaxPoints"/> points, here and in the browser.
+/// </summary>
+public sealed class RunCharts
+{
+    /// <summary>Far more epochs than the paper's 200; a bound so a long run cannot grow a page without end.</summary>
+    public const int DefaultMaxPoints = 1000;
+
+    // Plotly's own default colour cycle, so a model keeps its colour across the three charts.
+    static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    readonly Lock _gate = new();
+    readonly Dictionary<string, int> _model = new();
+    readonly Dictionary<int, int> _lastEpoch = new();
+    readonly List<(int Model, EpochPoint Point)> _pending = [];
+
+    public RunCharts(ExperimentPlan plan, int maxPoints = DefaultMaxPoints)
+    {
+        MaxPoints = maxPoints;
+        bool seeds = plan.Spec.Seeds.Length > 1;
+        foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Train))
+        {
+            int m = _model.Count;
+            _model[step.Key] = m;
+            string name = seeds ? $"{step.Column} s{step.Seed}" : step.Column;
+            string colour = Palette[m % Palette.Length];
+            Loss.Add(Trace(step.Key + ":test", $"{name} test", colour, dash: null));
+            Loss.Add(Trace(step.Key + ":train", $"{name} train", colour, dash: "dash"));
+            Error.Add(Trace(step.Key + ":test", $"{name} test", colour, dash: null));
+            Error.Add(Trace(step.Key + ":train", $"{name} train", colour, dash: "dash"));
+            Rate.Add(Trace(step.Key + ":lr", name, colour, dash: null));
+        }
+    }
+
+    public int MaxPoints { get; }
+    public IList<ITrace> Loss { get; } = new List<ITrace>();
+    public IList<ITrace> Error { get; } = new List<ITrace>();
+    public IList<ITrace> Rate { get; } = new List<ITrace>();
+    public IReadOnlyCollection<string> RunKeys => _model.Keys;
+
+    static Scatter Trace(string uid, string name, string colour, string? dash) => new()
+    {
+        UId = uid, Name = name, LegendGroup = uid[..uid.LastIndexOf(':')], Mode = ModeFlag.Lines | ModeFlag.Markers,
+        Line = new Line { Color = colour, Dash = dash }, X = new List<object>(), Y = new List<object>(),
+    };
+
+    /// <summary>The points stored before the page opened; only the last <see cref="MaxPoints"/> are kept.</summary>
+    public void Seed(string runKey, IEnumerable<EpochPoint> points)
+    {
+        if (!_model.TryGetValue(runKey, out int m)) return;
+        var kept = points.OrderBy(p => p.Epoch).TakeLast(MaxPoints).ToList();
+        if (kept.Count == 0) return;
+        lock (_gate)
+        {
+            foreach (var (trace, value) in Series(m))
+            {
+                trace.X = kept.Select(p => (object)p.Epoch).ToList();
+                trace.Y = kept.Select(p => (object)value(p)).ToList();
+            }
+            _lastEpoch[m] = kept[^1].Epoch;
+        }
+    }
+
+    /// <summary>Called on the training thread for each finished epoch.</summary>
+    public void Add(string runKey, EpochPoint point)
+    {
+        if (!_model.TryGetValue(runKey, out int m)) return;
+        lock (_gate) _pending.Add((m, point));
+    }
+
+    /// <summary>Everything added since the last call, per chart; null when nothing new.</summary>
+    public (TraceExtension Loss, TraceExtension Error, TraceExtension Rate)? TakePending()
+    {
+        List<(int Model, EpochPoint Point)> fresh;
+        lock (_gate)
+        {
+            fresh = [];
+            foreach (var (m, p) in _pending)
+            {
+                if (_lastEpoch.TryGetValue(m, out int last) && p.Epoch <= last) continue;
+                _lastEpoch[m] = p.Epoch;
+                fresh.Add((m, p));
+            }
+            _pending.Clear();
+        }
+        if (fresh.Count == 0) return null;
+        var byModel = fresh.GroupBy(f => f.Model).Select(g => (Model: g.Key, Points: g.Select(f => f.Point).TakeLast(MaxPoints).ToList())).ToList();
+        return (Extension(byModel, 2, [p => p.TestLoss, p => p.TrainLoss]),
+                Extension(byModel, 2, [p => p.TestError, p => p.TrainError]),
+                Extension(byModel, 1, [p => p.LearningRate]));
+    }
+
+    static TraceExtension Extension(List<(int Model, List<EpochPoint> Points)> byModel, int perModel, Func<EpochPoint, double>[] values)
+    {
+        var x = new List<object[]>();
+        var y = new List<object[]>();
+        var indices = new List<int>();
+        foreach (var (m, points) in byModel)
+            for (int k = 0; k < perModel; k++)
+            {
+                x.Add(points.Select(p => (object)p.Epoch).ToArray());
+                y.Add(points.Select(p => (object)values[k](p)).ToArray());
+                indices.Add(m * perModel + k);
+            }
+        return new TraceExtension(x, y, indices);
+    }
+
+    IEnumerable<(Scatter Trace, Func<EpochPoint, double> Value)> Series(int m)
+    {
+        yield return ((Scatter)Loss[2 * m], p => p.TestLoss);
+        yield return ((Scatter)Loss[2 * m + 1], p => p.TrainLoss);
+        yield return ((Scatter)Error[2 * m], p => p.TestError);
+        yield return ((Scatter)Error[2 * m + 1], p => p.TrainError);
+        yield return ((Scatter)Rate[m], p => p.LearningRate);
+    }
+}
