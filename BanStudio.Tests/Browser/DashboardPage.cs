@@ -8,14 +8,15 @@ namespace BanStudio.Tests.Browser;
 /// <summary>What a person sees of one experiment's row on the dashboard, read from the page itself.</summary>
 public static class DashboardPage
 {
-    /// <summary>The row's progress bar (aria-valuenow / aria-valuemax), status chip and caption; null while the row is absent.</summary>
+    /// <summary>The row's progress bar (aria-valuenow / aria-valuemax), status chip and steps caption ("1/4 steps", not the ETA under it); null while the row is absent.</summary>
     const string ReadRow = """
         name => {
           const row = [...document.querySelectorAll('tbody tr')].find(r => r.cells[1]?.textContent.trim() === name);
           if (!row) return null;
           const bar = row.querySelector('[role=progressbar]');
           return { done: Number(bar?.getAttribute('aria-valuenow')), total: Number(bar?.getAttribute('aria-valuemax')),
-                   status: row.cells[2].textContent.trim(), caption: row.cells[3].textContent.trim() };
+                   status: row.cells[2].textContent.trim(),
+                   caption: row.cells[3].querySelector('.mud-typography-caption')?.textContent.trim() ?? '' };
         }
         """;
 
