@@ -45,6 +45,8 @@ public sealed class Chromium : IAsyncLifetime
         // Blazor Server renders over a WebSocket; a slow CI machine needs more than Playwright's 30 s default
         // while a training shares its two cores.
         Context.SetDefaultTimeout(90_000);
+        // Expect(...) waits 5 s by default: too short for a page that shows a training's next state on a loaded CI machine.
+        Assertions.SetDefaultExpectTimeout(60_000);
     }
 
     public async Task<IPage> OpenAsync(Uri address)
