@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace BanStudio.Web.Cli;
 
 /// <summary>
-/// The headless verbs (<c>models</c>, <c>train</c>) and, with no verb, the web app.
+/// The headless verbs (<c>models</c>, <c>train</c>, <c>run</c>, <c>datasets</c>, <c>bench</c>) and, with no verb, the web app.
 /// Arguments the parser does not know (e.g. ASP.NET's <c>--urls</c>) go to the web host.
 /// </summary>
 public static class CliApp
@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(TrainVerb.Create(output, error));
         root.Subcommands.Add(RunVerb.Create(output, error));
         root.Subcommands.Add(DatasetsVerb.Create(output, error));
+        root.Subcommands.Add(BenchVerb.Create(output, error));
         return root;
     }
 }
