@@ -57,6 +57,8 @@ public static class BenchVerb
             if (r.BanRelative is { } relative)
                 output.WriteLine(Format($"BAN step {relative:0.00}x a label-only step ({r.BanMedian:0.0} images/s; teacher forward without autograd + student forward/backward)"));
             output.WriteLine(Format($"loader alone {r.LoaderImagesPerSecond:0} images/s = {r.LoaderImagesPerSecond / r.LabelMedian:0}x training"));
+            var sgd = OptimizerBenchmark.TorchSharpSgd(spec, options.Shape, options.Device);
+            output.WriteLine(Format($"optimizer zero_grad + step {sgd.Milliseconds:0.00} ms over {sgd.Tensors} parameter tensors = {sgd.Milliseconds / (1000 * options.BatchSize / r.LabelMedian) * 100:0.0}% of a label-only step"));
             output.WriteLine($"peak memory {ProcessMemory.Mib(r.PeakResidentBytes)} resident");
             return 0;
         });
@@ -68,9 +70,9 @@ public static class BenchVerb
         if (ModelPresets.Find(name) is not { } spec) return Fail(error, $"--model: no preset is called \"{name}\"; use one of {Presets()}");
         if (DeviceChoice.Check(device) is { } problem) return Fail(error, $"--device: {problem}");
         output.WriteLine($"memory over {epochs} epochs: born-again {spec.DisplayName} student of a {spec.DisplayName} teacher, built-in data (640 train), batch {batch}, checkpoint every epoch");
-        output.WriteLine($"{"epoch",5} {"resident",10} {"managed",9} {"tensors",8}");
+        output.WriteLine($"{"epoch",5} {"resident",10} {"managed",11} {"tensors",8}");
         var r = MemoryBenchmark.Run(spec, epochs, batchSize: batch, device: DeviceChoice.Resolve(device),
-            onEpoch: s => output.WriteLine($"{s.Epoch,5} {ProcessMemory.Mib(s.ResidentBytes),10} {s.ManagedBytes / 1024.0 / 1024.0,5:0.0} MiB {s.LiveTensors,8}"));
+            onEpoch: s => output.WriteLine($"{s.Epoch,5} {ProcessMemory.Mib(s.ResidentBytes),10} {s.ManagedBytes / 1024.0,7:0} KiB {s.LiveTensors,8}"));
         output.WriteLine(Format($"growth after epoch {r.ReferenceEpoch}: resident {r.ResidentGrowth * 100:+0.0;-0.0}%, managed {r.ManagedGrowth * 100:+0.0;-0.0}%, live tensors {r.LiveTensorGrowth:+0;-0;0}"));
         return 0;
     }
