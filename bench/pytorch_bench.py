@@ -133,13 +133,13 @@ class Loader:
         return x.float().div_(255).sub_(self.mean).div_(self.std)
 
 
-def epoch(model, teacher, loader, optimizer):
+def epoch(model, teacher, loader, optimizer, cpu=None):
     """One timed pass; metrics accumulate on the device and are read once at the end, as our trainer does."""
     model.train()
     loss_sum = torch.zeros((), dtype=torch.float64)
     wrong = torch.zeros((), dtype=torch.int64)
     seen = 0
-    start = time.perf_counter()
+    start, processor = time.perf_counter(), time.process_time()
     for x, y in loader.epoch():
         logits = model(x)
         if teacher is None:
@@ -158,6 +158,8 @@ def epoch(model, teacher, loader, optimizer):
         seen += y.shape[0]
     if not torch.isfinite(loss_sum):
         raise SystemExit("loss became non-finite")
+    if cpu is not None:
+        cpu.append(1000 * (time.process_time() - processor) / seen)
     return seen / (time.perf_counter() - start)
 
 
@@ -193,14 +195,15 @@ def main():
         epoch(model, None, warm, optimizer)
         if not o.no_ban:
             epoch(model, teacher, warm, optimizer)
-    label, ban = [], []
+    label, ban, cpu = [], [], []
     for r in range(o.repeats):
-        label.append(epoch(model, None, timed, optimizer))
+        label.append(epoch(model, None, timed, optimizer, cpu))
         if not o.no_ban:
             ban.append(epoch(model, teacher, timed, optimizer))
         print(f"  repeat {r + 1}/{o.repeats}: label-only {label[-1]:.1f} images/s" + ("" if o.no_ban else f", BAN {ban[-1]:.1f} images/s"), flush=True)
     median = statistics.median(label)
     print(f"{median:.1f} images/s  {o.model} label-only training step, median of {len(label)} ({1000 * o.batch / median:.0f} ms a step)")
+    print(f"cpu {statistics.median(cpu):.2f} ms per image (processor time of all threads, label-only, median)")
     if ban:
         print(f"BAN step {statistics.median([l / b for l, b in zip(label, ban)]):.2f}x a label-only step ({statistics.median(ban):.1f} images/s)")
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB resident")

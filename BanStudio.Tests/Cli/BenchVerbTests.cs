@@ -41,6 +41,7 @@ public sealed class BenchVerbTests
         var repeats = Regex.Matches(output, @"label-only (\d+\.\d) images/s, BAN").Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Order().ToList();
         Assert.Equal(repeats[1], double.Parse(headline.Groups[1].Value, CultureInfo.InvariantCulture), 1);
         Assert.Matches(@"BAN step \d+\.\d\dx a label-only step", output);
+        Assert.Matches(@"cpu \d+\.\d\d ms per image", output);
         Assert.Matches(@"loader alone \d+ images/s", output);
         Assert.Matches(@"peak memory [1-9]\d* MiB resident", output);
         Assert.Contains($"CPU ({TorchThreads.PhysicalCores()} threads)", output);

@@ -28,10 +28,13 @@ public sealed record StepBenchmarkResult(
     long Parameters,
     IReadOnlyList<double> LabelImagesPerSecond,
     IReadOnlyList<double> BanImagesPerSecond,
+    IReadOnlyList<double> LabelCpuMillisecondsPerImage,
     double LoaderImagesPerSecond,
     long PeakResidentBytes)
 {
     public double LabelMedian => Median(LabelImagesPerSecond);
+    /// <summary>Processor time (all threads) per image of a label-only epoch: less sensitive than wall time to other load on the machine.</summary>
+    public double LabelCpuMedian => Median(LabelCpuMillisecondsPerImage);
     public double? BanMedian => BanImagesPerSecond.Count == 0 ? null : Median(BanImagesPerSecond);
     /// <summary>A BAN step's time over a label-only step's: the median of the per-repeat ratios (each pair ran back to back).</summary>
     public double? BanRelative => BanImagesPerSecond.Count == 0 ? null
@@ -66,14 +69,17 @@ public static class StepBenchmark
         // A small learning rate: the random labels must not drive the weights to NaN during a long benchmark.
         var schedule = new TrainingSchedule { Epochs = 1, BatchSize = o.BatchSize, LearningRate = 0.01 };
 
+        var cpu = new List<double>();
         double Epoch(ImageSplits split, bool ban)
         {
+            var processor = CpuTime();
             var result = new Trainer(new TrainerOptions
             {
                 Model = student, Data = split, Schedule = schedule, Seed = 1, Device = o.Device,
                 Teacher = ban ? teacher : null, Objective = ban ? new Ban() : new Label(),
             }).Run();
             if (result.Status != TrainingStatus.Completed) throw new InvalidOperationException($"benchmark training {result.Status}: {result.Reason}");
+            if (!ban) cpu.Add((CpuTime() - processor).TotalMilliseconds / split.Train.Count);
             return result.History[0].ImagesPerSecond;
         }
 
@@ -81,6 +87,7 @@ public static class StepBenchmark
         {
             Epoch(warmup, ban: false);
             if (o.Ban) Epoch(warmup, ban: true);
+            cpu.Clear();
         }
         var label = new List<double>();
         var born = new List<double>();
@@ -91,7 +98,13 @@ public static class StepBenchmark
             log?.Invoke($"repeat {r + 1}/{o.Repeats}: label-only {label[^1]:0.0} images/s" + (o.Ban ? $", BAN {born[^1]:0.0} images/s" : ""));
         }
         double loader = LoaderImagesPerSecond(data, o.BatchSize, o.Device);
-        return new StepBenchmarkResult(o.Model.DisplayName, parameters, label, born, loader, ProcessMemory.PeakResident());
+        return new StepBenchmarkResult(o.Model.DisplayName, parameters, label, born, cpu, loader, ProcessMemory.PeakResident());
+    }
+
+    static TimeSpan CpuTime()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     /// <summary>The training data pipeline alone (order, gather, crop, flip, normalise), best of three passes.</summary>

@@ -54,6 +54,7 @@ public static class BenchVerb
                              $"{options.WarmupSteps} warm-up, input {options.Shape}, {DeviceChoice.Describe(options.Device)}, load {LoadAverage()}");
             var r = StepBenchmark.Run(options, line => output.WriteLine("  " + line));
             output.WriteLine(Format($"{r.LabelMedian:0.0} images/s  {r.Model} label-only training step, median of {r.LabelImagesPerSecond.Count} ({1000 * options.BatchSize / r.LabelMedian:0} ms a step)"));
+            output.WriteLine(Format($"cpu {r.LabelCpuMedian:0.00} ms per image (processor time of all threads, label-only, median)"));
             if (r.BanRelative is { } relative)
                 output.WriteLine(Format($"BAN step {relative:0.00}x a label-only step ({r.BanMedian:0.0} images/s; teacher forward without autograd + student forward/backward)"));
             output.WriteLine(Format($"loader alone {r.LoaderImagesPerSecond:0} images/s = {r.LoaderImagesPerSecond / r.LabelMedian:0}x training"));

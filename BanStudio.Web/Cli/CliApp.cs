@@ -10,6 +10,8 @@ public static class CliApp
 {
     public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
+        // One libtorch thread per physical core for every verb and the app (bench --threads overrides it).
+        BanStudio.Training.Training.TorchThreads.UsePhysicalCores();
         var root = BuildRoot(output ?? Console.Out, error ?? Console.Error);
         return root.Parse(args).InvokeAsync();
     }
