@@ -39,13 +39,14 @@ first() { grep -m1 -oE "$1" "$2" | grep -oE '[0-9]+(\.[0-9]+)?' | head -1; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
 for model in $MODELS; do
-  : >"$LOG/ours" ; : >"$LOG/theirs"; : >"$LOG/ours-ban"; : >"$LOG/theirs-ban"; : >"$LOG/ours-cpu"; : >"$LOG/theirs-cpu"
+  : >"$LOG/ours" ; : >"$LOG/theirs"; : >"$LOG/ours-ban"; : >"$LOG/theirs-ban"; : >"$LOG/ours-cpu"; : >"$LOG/theirs-cpu"; : >"$LOG/ours-bancpu"; : >"$LOG/theirs-bancpu"
   for round in $(seq "$ROUNDS"); do
     args=(--model "$model" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --repeats 1 --threads "$CORES")
     "${OURS[@]}" "${args[@]}" >"$LOG/o.txt"
     "${THEIRS[@]}" "${args[@]}" >"$LOG/t.txt"
     o=$(first '^[0-9.]+ images/s' "$LOG/o.txt"); t=$(first '^[0-9.]+ images/s' "$LOG/t.txt")
     first 'BAN step [0-9.]+x' "$LOG/o.txt" >>"$LOG/ours-ban"; first 'BAN step [0-9.]+x' "$LOG/t.txt" >>"$LOG/theirs-ban"
+    first 'in processor time [0-9.]+x' "$LOG/o.txt" >>"$LOG/ours-bancpu"; first 'in processor time [0-9.]+x' "$LOG/t.txt" >>"$LOG/theirs-bancpu"
     first '^cpu [0-9.]+ ms' "$LOG/o.txt" >>"$LOG/ours-cpu"; first '^cpu [0-9.]+ ms' "$LOG/t.txt" >>"$LOG/theirs-cpu"
     echo "$o" >>"$LOG/ours"; echo "$t" >>"$LOG/theirs"
     echo "  $model round $round/$ROUNDS: BanStudio $o images/s, PyTorch $t images/s (load $(cut -d' ' -f1 /proc/loadavg))"
@@ -53,8 +54,9 @@ for model in $MODELS; do
   o=$(median <"$LOG/ours"); t=$(median <"$LOG/theirs")
   ob=$(median <"$LOG/ours-ban"); tb=$(median <"$LOG/theirs-ban")
   oc=$(median <"$LOG/ours-cpu"); tc=$(median <"$LOG/theirs-cpu")
-  awk -v m="$model" -v b="$BATCH" -v o="$o" -v t="$t" -v ob="$ob" -v tb="$tb" -v oc="$oc" -v tc="$tc" -v n="$ROUNDS" 'BEGIN {
-    printf "%-18s batch %d  BanStudio %7.1f images/s  PyTorch %7.1f images/s  ratio %.2f  |  CPU ms/image: ours %.2f, PyTorch %.2f, ratio %.2f  |  BAN step: ours %.2fx, PyTorch %.2fx a label step  (medians of %d rounds)\n", m, b, o, t, o / t, oc, tc, tc / oc, ob, tb, n }'
+  obc=$(median <"$LOG/ours-bancpu"); tbc=$(median <"$LOG/theirs-bancpu")
+  awk -v m="$model" -v b="$BATCH" -v o="$o" -v t="$t" -v ob="$ob" -v tb="$tb" -v oc="$oc" -v tc="$tc" -v obc="$obc" -v tbc="$tbc" -v n="$ROUNDS" 'BEGIN {
+    printf "%-18s batch %d  BanStudio %7.1f images/s  PyTorch %7.1f images/s  ratio %.2f  |  CPU ms/image: ours %.2f, PyTorch %.2f, ratio %.2f  |  BAN step: ours %.2fx, PyTorch %.2fx a label step (processor time: %.2fx, %.2fx)  (medians of %d rounds)\n", m, b, o, t, o / t, oc, tc, tc / oc, ob, tb, obc, tbc, n }'
 done
 grep -h "peak memory" "$LOG/o.txt" | sed 's/^/last BanStudio run: /'
 grep -h "peak memory" "$LOG/t.txt" | sed 's/^/last PyTorch run:   /'

@@ -195,17 +195,18 @@ def main():
         epoch(model, None, warm, optimizer)
         if not o.no_ban:
             epoch(model, teacher, warm, optimizer)
-    label, ban, cpu = [], [], []
+    label, ban, cpu, ban_cpu = [], [], [], []
     for r in range(o.repeats):
         label.append(epoch(model, None, timed, optimizer, cpu))
         if not o.no_ban:
-            ban.append(epoch(model, teacher, timed, optimizer))
+            ban.append(epoch(model, teacher, timed, optimizer, ban_cpu))
         print(f"  repeat {r + 1}/{o.repeats}: label-only {label[-1]:.1f} images/s" + ("" if o.no_ban else f", BAN {ban[-1]:.1f} images/s"), flush=True)
     median = statistics.median(label)
     print(f"{median:.1f} images/s  {o.model} label-only training step, median of {len(label)} ({1000 * o.batch / median:.0f} ms a step)")
     print(f"cpu {statistics.median(cpu):.2f} ms per image (processor time of all threads, label-only, median)")
     if ban:
-        print(f"BAN step {statistics.median([l / b for l, b in zip(label, ban)]):.2f}x a label-only step ({statistics.median(ban):.1f} images/s)")
+        print(f"BAN step {statistics.median([l / b for l, b in zip(label, ban)]):.2f}x a label-only step ({statistics.median(ban):.1f} images/s; "
+              f"in processor time {statistics.median([b / l for b, l in zip(ban_cpu, cpu)]):.2f}x)")
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB resident")
 
 

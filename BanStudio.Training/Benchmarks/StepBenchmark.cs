@@ -29,6 +29,7 @@ public sealed record StepBenchmarkResult(
     IReadOnlyList<double> LabelImagesPerSecond,
     IReadOnlyList<double> BanImagesPerSecond,
     IReadOnlyList<double> LabelCpuMillisecondsPerImage,
+    IReadOnlyList<double> BanCpuMillisecondsPerImage,
     double LoaderImagesPerSecond,
     long PeakResidentBytes)
 {
@@ -39,6 +40,10 @@ public sealed record StepBenchmarkResult(
     /// <summary>A BAN step's time over a label-only step's: the median of the per-repeat ratios (each pair ran back to back).</summary>
     public double? BanRelative => BanImagesPerSecond.Count == 0 ? null
         : Median(LabelImagesPerSecond.Zip(BanImagesPerSecond, (label, ban) => label / ban).ToList());
+
+    /// <summary>The same ratio in processor time, which other load on the machine distorts far less than wall time.</summary>
+    public double? BanRelativeCpu => BanCpuMillisecondsPerImage.Count == 0 ? null
+        : Median(BanCpuMillisecondsPerImage.Zip(LabelCpuMillisecondsPerImage, (ban, label) => ban / label).ToList());
 
     public static double Median(IReadOnlyList<double> values)
     {
@@ -70,6 +75,7 @@ public static class StepBenchmark
         var schedule = new TrainingSchedule { Epochs = 1, BatchSize = o.BatchSize, LearningRate = 0.01 };
 
         var cpu = new List<double>();
+        var banCpu = new List<double>();
         double Epoch(ImageSplits split, bool ban)
         {
             var processor = CpuTime();
@@ -79,7 +85,7 @@ public static class StepBenchmark
                 Teacher = ban ? teacher : null, Objective = ban ? new Ban() : new Label(),
             }).Run();
             if (result.Status != TrainingStatus.Completed) throw new InvalidOperationException($"benchmark training {result.Status}: {result.Reason}");
-            if (!ban) cpu.Add((CpuTime() - processor).TotalMilliseconds / split.Train.Count);
+            (ban ? banCpu : cpu).Add((CpuTime() - processor).TotalMilliseconds / split.Train.Count);
             return result.History[0].ImagesPerSecond;
         }
 
@@ -88,6 +94,7 @@ public static class StepBenchmark
             Epoch(warmup, ban: false);
             if (o.Ban) Epoch(warmup, ban: true);
             cpu.Clear();
+            banCpu.Clear();
         }
         var label = new List<double>();
         var born = new List<double>();
@@ -98,7 +105,7 @@ public static class StepBenchmark
             log?.Invoke($"repeat {r + 1}/{o.Repeats}: label-only {label[^1]:0.0} images/s" + (o.Ban ? $", BAN {born[^1]:0.0} images/s" : ""));
         }
         double loader = LoaderImagesPerSecond(data, o.BatchSize, o.Device);
-        return new StepBenchmarkResult(o.Model.DisplayName, parameters, label, born, cpu, loader, ProcessMemory.PeakResident());
+        return new StepBenchmarkResult(o.Model.DisplayName, parameters, label, born, cpu, banCpu, loader, ProcessMemory.PeakResident());
     }
 
     static TimeSpan CpuTime()

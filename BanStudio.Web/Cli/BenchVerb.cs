@@ -56,7 +56,7 @@ public static class BenchVerb
             output.WriteLine(Format($"{r.LabelMedian:0.0} images/s  {r.Model} label-only training step, median of {r.LabelImagesPerSecond.Count} ({1000 * options.BatchSize / r.LabelMedian:0} ms a step)"));
             output.WriteLine(Format($"cpu {r.LabelCpuMedian:0.00} ms per image (processor time of all threads, label-only, median)"));
             if (r.BanRelative is { } relative)
-                output.WriteLine(Format($"BAN step {relative:0.00}x a label-only step ({r.BanMedian:0.0} images/s; teacher forward without autograd + student forward/backward)"));
+                output.WriteLine(Format($"BAN step {relative:0.00}x a label-only step ({r.BanMedian:0.0} images/s; in processor time {r.BanRelativeCpu:0.00}x; teacher forward in inference mode + student forward/backward)"));
             output.WriteLine(Format($"loader alone {r.LoaderImagesPerSecond:0} images/s = {r.LoaderImagesPerSecond / r.LabelMedian:0}x training"));
             var sgd = OptimizerBenchmark.TorchSharpSgd(spec, options.Shape, options.Device);
             output.WriteLine(Format($"optimizer zero_grad + step {sgd.Milliseconds:0.00} ms over {sgd.Tensors} parameter tensors = {sgd.Milliseconds / (1000 * options.BatchSize / r.LabelMedian) * 100:0.0}% of a label-only step"));
