@@ -41,5 +41,8 @@ public sealed record TrainingResult(
 public sealed class NonFiniteLossException(int epoch, int firstBatch, int lastBatch, double value)
     : Exception($"loss became {value} at epoch {epoch + 1}, {(firstBatch == lastBatch ? $"batch {firstBatch + 1}" : $"batches {firstBatch + 1} to {lastBatch + 1}")}; lower the learning rate or check the data")
 {
+    /// <summary>When the failing batch is known exactly (a trainer that reads every loss back, e.g. a sequence trainer).</summary>
+    public NonFiniteLossException(int epoch, int batch, double value) : this(epoch, batch, batch, value) { }
+
     public int Epoch { get; } = epoch;
 }
