@@ -87,6 +87,7 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, Ti
         metric.LearningRate = m.Metrics.LearningRate;
         metric.Seconds = m.Metrics.Seconds;
         metric.ImagesPerSecond = m.Metrics.ImagesPerSecond;
+        metric.ValidLoss = m.Metrics.ValidLoss;
         db.SaveChanges();
     }
 
@@ -146,6 +147,7 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, Ti
         run.BestEpoch = r.BestEpoch;
         run.FinalTestLoss = r.FinalTestLoss;
         run.FinalTestTop5Error = r.FinalTestTop5Error;
+        run.FinalValidLoss = r.FinalValidLoss;
         run.Parameters = r.Parameters;
         run.Epochs = r.Epochs;
         run.WallSeconds = r.WallSeconds;
@@ -171,7 +173,8 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, Ti
                 _ => TrainingStatus.Cancelled,
             },
             Reason = run.Reason, FinalTestError = run.FinalTestError, BestTestError = run.BestTestError, BestEpoch = run.BestEpoch,
-            FinalTestLoss = run.FinalTestLoss, FinalTestTop5Error = run.FinalTestTop5Error, Parameters = run.Parameters,
+            FinalTestLoss = run.FinalTestLoss, FinalTestTop5Error = run.FinalTestTop5Error,
+            FinalValidLoss = run.FinalValidLoss, Parameters = run.Parameters,
             Epochs = run.Epochs, WallSeconds = run.WallSeconds, TeacherFinalTestError = run.TeacherFinalTestError,
             Fingerprint = run.Fingerprint,
         },
