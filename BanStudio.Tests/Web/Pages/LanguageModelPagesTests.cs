@@ -143,6 +143,42 @@ public sealed class LanguageModelPagesTests : IAsyncDisposable
     }
 
     [Fact]
+    public void The_compare_page_shows_a_language_model_experiment_as_Table_6_with_perplexity_curves()
+    {
+        using (var db = _context.NewDb())
+        {
+            foreach (var (step, i) in _plan.Steps.Select((s, i) => (s, i)))
+            {
+                var run = new Run
+                {
+                    ExperimentId = _id, StepIndex = i, Key = step.Key, Column = step.Column, Seed = step.Seed, Model = "LSTM-1x16",
+                    Objective = "label", Status = RunStatus.Completed, Parameters = 1_234,
+                    FinalValidLoss = 4.5 / 2 + step.Seed * 0.01 + i * 0.001, FinalTestLoss = 2 + step.Seed * 0.01, FinalTestError = 0.6,
+                };
+                run.EpochMetrics.AddRange(new[] { 1, 2 }.Select(e => new EpochMetric
+                {
+                    Epoch = e, TrainLoss = 5.0 / e, TestLoss = 4.0 / e, ValidLoss = 4.5 / e, TrainError = 0.7, TestError = 0.6, LearningRate = 1,
+                }));
+                db.Runs.Add(run);
+            }
+            db.SaveChanges();
+        }
+        _context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"/compare?ids={_id}");
+
+        var page = _context.Bunit.Render<BanStudio.Web.Features.Compare.Compare>();
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=compare-table6]")));
+        Assert.Empty(page.FindAll("[data-testid=compare-table]"));
+        var headers = page.FindAll("[data-testid=compare-table6] thead th").Select(h => h.TextContent.Trim()).ToArray();
+        Assert.Equal(["Network", "Parameters", "Teacher Val", "BAN+L Val", "Teacher Test", "BAN+L Test"], headers);
+        // Teacher runs are steps 0 and 2: exp of their stored validation losses, averaged over the two seeds.
+        double teacherVal = (Math.Exp(2.25 + 0.01) + Math.Exp(2.25 + 0.02 + 0.002)) / 2;
+        Assert.StartsWith(teacherVal.ToString("0.00", CultureInfo.InvariantCulture) + " ± ",
+            page.Find("[data-testid=\"table6-0-Teacher-Val\"] [data-testid=cell-value]").TextContent.Trim());
+        Assert.Equal("1.2k", page.Find("[data-testid=table6-0-parameters]").TextContent.Trim());
+    }
+
+    [Fact]
     public void The_datasets_page_lists_the_text_corpora_with_their_status()
     {
         var page = _context.Bunit.Render<BanStudio.Web.Features.Datasets.Datasets>();
