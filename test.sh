@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 
 need=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+# The browser tests drive Debian's Chromium through Playwright, which never downloads a browser of its own.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]} (Debian packages the tests use)"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -13,6 +15,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 results="$(mktemp -d)"
 status=0
 dotnet test BanStudio.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?

@@ -1,6 +1,7 @@
 using BanStudio.Web.Features.Compare;
 using BanStudio.Web.Features.Experiments;
 using BanStudio.Web.Infrastructure;
+using BanStudio.Web.Infrastructure.Access;
 using BanStudio.Web.Components;
 using BanStudio.Web.Infrastructure.Live;
 using MudBlazor.Services;
@@ -15,8 +16,14 @@ public static class WebApp
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        await using var app = Build(args);
-        await app.RunAsync(ct);
+        WebApplication app;
+        try { app = Build(args); }
+        catch (StartupRefusedException e)
+        {
+            await Console.Error.WriteLineAsync($"BanStudio did not start: {e.Message}");
+            return 2;
+        }
+        await using (app) await app.RunAsync(ct);
         return 0;
     }
 
@@ -42,8 +49,11 @@ public static class WebApp
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         configure?.Invoke(builder);
+        // After configure: the addresses and the token are final only now.
+        AccessControl.Add(builder);
 
         var app = builder.Build();
+        AccessControl.Use(app);
         app.MapOpenApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapExperimentsApi();

@@ -67,7 +67,7 @@ public sealed class CliTests : IDisposable
         foreach (var name in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
             File.WriteAllBytes(Path.Combine(data, name), [0, 0, 8, 3, 0, 0]);
         string spec = Write("fm.json", $$$"""{"model": {"family": "wideresnet", "depth": 10, "widen": 1}, "dataset": {"kind": "fashion-mnist", "path": "{{{data}}}"}}""");
-        var (code, _, error) = await Run("train", spec, "--out", Path.Combine(_dir, "out"));
+        var (code, _, error) = await Run("train", spec, "--out", Path.Combine(_dir, "out"), "--data-root", _dir);
         Assert.Equal(TrainVerb.ExitCodes.BadData, code);
         Assert.Contains(Path.Combine(data, "train-images-idx3-ubyte"), error);
     }

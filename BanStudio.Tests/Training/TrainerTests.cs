@@ -21,9 +21,9 @@ public sealed class TrainerTests : IDisposable
     }
 
     TrainerOptions Options(BanModel model, int epochs, string? checkpoints = null, IDistillationObjective? objective = null,
-        BanModel? teacher = null, double lr = 0.05) => new()
+        BanModel? teacher = null, double lr = 0.05, int prefetch = 2) => new()
     {
-        Model = model, Data = _data, Seed = 7, CheckpointDirectory = checkpoints, Teacher = teacher,
+        Model = model, Data = _data, Seed = 7, CheckpointDirectory = checkpoints, Teacher = teacher, Prefetch = prefetch,
         Objective = objective ?? new Label(),
         Schedule = new TrainingSchedule { Epochs = epochs, BatchSize = 64, LearningRate = lr, Milestones = [0.75] },
     };
@@ -106,6 +106,27 @@ public sealed class TrainerTests : IDisposable
         // tensors must not grow: a leak of even one tensor per batch would add ~47 per epoch here.
         Assert.Equal(5, live.Count);
         Assert.True(live.Skip(1).Max() - live[1] <= 2, $"live tensors per epoch: {string.Join(", ", live)}");
+    }
+
+    [Fact]
+    public void Every_tensor_a_training_epoch_makes_is_disposed_by_the_training_thread_none_by_the_finalizer()
+    {
+        using var model = Tiny.Build(_data.Shape, seed: 1);
+        using var teacher = Tiny.Build(_data.Shape, seed: 2);
+        // Prefetch 0: batches made on this thread too, so this thread's own counts see every tensor of an epoch.
+        var trainer = new Trainer(Options(model, 4, Path.Combine(_dir, "scopes"), new Ban(), teacher, prefetch: 0));
+        var live = new List<long>();
+        trainer.EpochCompleted += _ =>
+        {
+            // A tensor left to the finalizer is freed on the finalizer's thread: it stays live in this thread's count.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            live.Add(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        };
+        Assert.Equal(TrainingStatus.Completed, trainer.Run().Status);
+        Assert.Equal(4, live.Count);
+        // After epoch 1 (momentum buffers) the count must not move at all: 47 batches an epoch would show any leak.
+        Assert.True(live.Skip(1).All(c => c == live[1]), $"live tensors on the training thread after each epoch: {string.Join(", ", live)}");
     }
 
     [Fact]

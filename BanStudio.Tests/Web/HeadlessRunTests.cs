@@ -87,7 +87,7 @@ public sealed class HeadlessRunTests : IDisposable
             "{ \"kind\": \"builtin\", \"trainSize\": 300, \"testSize\": 100 }", $$"""{ "kind": "cifar10", "path": "{{data}}" }"""));
         string database = _folder.File("studio.db");
 
-        var (code, _, error) = await Run("run", spec, "--out", _folder.File("runs-corrupt"), "--database", database);
+        var (code, _, error) = await Run("run", spec, "--out", _folder.File("runs-corrupt"), "--database", database, "--data-root", _folder.Path);
 
         Assert.Equal(TrainVerb.ExitCodes.BadData, code);
         Assert.StartsWith("dataset problem: ", error);

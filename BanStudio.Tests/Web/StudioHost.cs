@@ -28,7 +28,8 @@ public sealed class StudioHost : IAsyncDisposable
     public Uri Address { get; }
     public HttpClient Http { get; }
 
-    public static async Task<StudioHost> StartAsync(string folder)
+    /// <param name="settings">More configuration ("Studio:DataRoots:0", ...), applied over the test's folder paths.</param>
+    public static async Task<StudioHost> StartAsync(string folder, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var app = WebApp.Build([], builder =>
         {
@@ -37,7 +38,10 @@ public sealed class StudioHost : IAsyncDisposable
             {
                 ["Studio:DatabasePath"] = Path.Combine(folder, "studio.db"),
                 ["Studio:RunsDirectory"] = Path.Combine(folder, "runs"),
+                // A test's datasets live in its folder: that is the one data root its app may read.
+                ["Studio:DataRoots:0"] = folder,
             });
+            if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync();

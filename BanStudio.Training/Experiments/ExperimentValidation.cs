@@ -1,3 +1,4 @@
+using BanStudio.Training.Data;
 using BanStudio.Training.Models;
 using BanStudio.Training.Objectives;
 using BanStudio.Training.Training;
@@ -10,17 +11,20 @@ public static class ExperimentValidation
     public const int MaxGenerations = 10;
     public const int MaxSeeds = 20;
 
-    public static IReadOnlyList<SpecError> Validate(ExperimentSpec spec)
+    /// <param name="dataRoots">Where the app and the CLI confine dataset paths (<see cref="DataRoots"/>); null for none (the library itself).
+    /// A path outside them is reported without looking at it, so a request cannot probe the file system.</param>
+    public static IReadOnlyList<SpecError> Validate(ExperimentSpec spec, IReadOnlyList<string>? dataRoots = null)
     {
         var errors = new List<SpecError>();
         if (string.IsNullOrWhiteSpace(spec.Name) || spec.Name.Length > 100)
             errors.Add(new("name", "give the experiment a name of 1 to 100 characters"));
         if (spec.Dataset is null) errors.Add(new("dataset", "is required, e.g. {\"kind\": \"builtin\"}"));
-        else errors.AddRange(spec.Dataset.Validate());
+        else if (dataRoots is not null && DataRoots.Check(spec.Dataset, dataRoots) is { } outside) errors.Add(outside);
+        else errors.AddRange(spec.Dataset.Validate(dataRoots is null ? null : new DatasetCatalog(dataRoots, includeSystemFolders: false)));
         if (spec.Teacher is null)
             errors.Add(new("teacher", "is required: every student learns from a teacher trained with labels, e.g. {\"family\": \"densenet\", \"depth\": 40, \"growth\": 12}"));
-        else errors.AddRange(Prefixed("teacher", spec.Teacher.Validate()));
-        if (spec.Student is not null) errors.AddRange(Prefixed("student", spec.Student.Validate()));
+        else errors.AddRange(Sized("teacher", spec.Teacher, spec.Dataset));
+        if (spec.Student is not null) errors.AddRange(Sized("student", spec.Student, spec.Dataset));
         if (spec.Generations is < 0 or > MaxGenerations)
             errors.Add(new("generations", $"must be between 0 and {MaxGenerations} (got {spec.Generations}); the paper trains up to 3"));
         if (spec.Treatments is null) errors.Add(new("treatments", "must be a list (possibly empty) of: ban, ban+l, cwtm, dkpp"));
@@ -79,6 +83,15 @@ public static class ExperimentValidation
             yield return new("student", $"{banResNet.DisplayName} is built to match a DenseNet teacher's stage shapes and share its conv1 and fc-output; the teacher is {teacher.DisplayName}. Use a DenseNet teacher, or a wide-resnet / preact-resnet student");
         else if (student is BanResNetSpec b && teacher is DenseNetSpec d && b.Teacher != d)
             yield return new("student.teacher", $"{b.DisplayName} matches the stage shapes of {b.Teacher.DisplayName}, but the teacher is {d.DisplayName}; set student.teacher to the same DenseNet as the teacher");
+    }
+
+    /// <summary>The model's own checks, then (only when it is well-formed) the memory budget.</summary>
+    static IEnumerable<SpecError> Sized(string field, ModelSpec model, DatasetSpec? dataset)
+    {
+        var own = Prefixed(field, model.Validate()).ToList();
+        if (own.Count > 0) return own;
+        var shape = dataset?.Info?.Shape ?? DatasetKinds.Info(DatasetKinds.Builtin).Shape;
+        return ModelBudget.Check(field, model, shape);
     }
 
     static IEnumerable<SpecError> Prefixed(string prefix, IEnumerable<SpecError> errors) =>

@@ -29,15 +29,16 @@ public static class ResultsCsv
         csv.NextRecord();
         foreach (var r in results)
         {
-            csv.WriteField(r.Key);
+            // Text through CsvCells (formula injection); numbers as numbers.
+            csv.WriteField(CsvCells.Text(r.Key));
             csv.WriteField(r.Seed);
-            csv.WriteField(r.Column);
+            csv.WriteField(CsvCells.Text(r.Column));
             csv.WriteField(r.Generation);
-            csv.WriteField(r.Model);
-            csv.WriteField(r.Objective);
-            csv.WriteField(r.TeacherKey ?? "");
+            csv.WriteField(CsvCells.Text(r.Model));
+            csv.WriteField(CsvCells.Text(r.Objective));
+            csv.WriteField(CsvCells.Text(r.TeacherKey));
             csv.WriteField(r.Status.ToString().ToLowerInvariant());
-            csv.WriteField(r.Reason ?? "");
+            csv.WriteField(CsvCells.Text(r.Reason));
             csv.WriteField(Percent(r.FinalTestError));
             csv.WriteField(Percent(r.BestTestError));
             csv.WriteField(r.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "");

@@ -26,13 +26,15 @@ public sealed class TrainerOptions
     /// <summary>Minimum interval between <see cref="Trainer.BatchCompleted"/> events.</summary>
     public TimeSpan BatchProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
     public int EvaluationBatchSize { get; init; } = 500;
+    /// <summary>Training batches prepared ahead on another thread; 0 prepares each on the training thread.</summary>
+    public int Prefetch { get; init; } = 2;
 }
 
 /// <summary>
 /// Trains one model for a whole schedule: SGD with Nesterov momentum, the schedule's learning rate
 /// per epoch, Wide-ResNet augmentation, test evaluation and a checkpoint after every epoch.
 /// Every step runs inside a dispose scope so native memory stays flat across epochs.
-/// Teacher outputs are computed on the same augmented batch the student sees, in no-grad mode.
+/// Teacher outputs are computed on the same augmented batch the student sees, in inference mode.
 /// </summary>
 public sealed class Trainer
 {
@@ -97,7 +99,7 @@ public sealed class Trainer
             }
         }
 
-        var train = BatchTransform.ForTraining(_o.Data);
+        using var loader = new BatchLoader(_o.Data.Train, BatchTransform.ForTraining(_o.Data), schedule.BatchSize, _o.Device, _o.Prefetch);
         var wall = Stopwatch.StartNew();
         try
         {
@@ -108,7 +110,7 @@ public sealed class Trainer
                 double lr = schedule.LearningRateAt(epoch);
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                 var clock = Stopwatch.StartNew();
-                var (trainLoss, trainError, cancelled) = TrainEpoch(model, optimizer, train, generator, epoch, cancellationToken);
+                var (trainLoss, trainError, cancelled) = TrainEpoch(model, optimizer, loader, generator, epoch, cancellationToken);
                 if (cancelled) return Result(TrainingStatus.Cancelled, $"cancelled during epoch {epoch + 1}; resumes from epoch {epoch + 1}");
                 var score = Evaluate(model);
                 double seconds = clock.Elapsed.TotalSeconds;
@@ -135,46 +137,66 @@ public sealed class Trainer
         ? ""
         : $" (the checkpoint after epoch {epochsDone} is kept in {CheckpointPath})";
 
+    /// <summary>How often (in batches) the running loss is read back to check it is finite, besides progress reports and the epoch's end.</summary>
+    const int FiniteCheckInterval = 16;
+
     (double Loss, double Error, bool Cancelled) TrainEpoch(BanModel model, TorchSharp.Modules.OptimizerHelper optimizer,
-        BatchTransform transform, Generator generator, int epoch, CancellationToken cancellationToken)
+        BatchLoader loader, Generator generator, int epoch, CancellationToken cancellationToken)
     {
         model.train();
-        var data = _o.Data.Train;
-        int n = data.Count, batchSize = _o.Schedule.BatchSize;
-        int batches = (n + batchSize - 1) / batchSize;
-        double lossSum = 0;
-        long wrong = 0, seen = 0;
+        int batches = loader.BatchesPerEpoch;
+        // Sums stay on the device: reading a value back (.item()) after every step would wait for the device
+        // each time. A non-finite batch loss makes the sum non-finite for good, so checking the sum every few
+        // batches (and always before the epoch's checkpoint) still catches every NaN, with the epoch named.
+        using var lossSum = zeros([], ScalarType.Float64, _o.Device);
+        using var wrongSum = zeros([], ScalarType.Int64, _o.Device);
+        long seen = 0;
+        int done = 0, firstUnchecked = 0;
         var lastReport = Stopwatch.StartNew();
         var epochClock = Stopwatch.StartNew();
-        using var order = randperm(n, generator: generator);
-        for (int b = 0; b < batches; b++)
+        foreach (var batch in loader.Epoch(generator, cancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested) return (0, 0, true);
             using var scope = NewDisposeScope();
-            var index = order.narrow(0, (long)b * batchSize, Math.Min(batchSize, n - b * batchSize));
-            var x = transform.Apply(data.Images.index_select(0, index), generator).to(_o.Device);
-            var y = data.Labels.index_select(0, index).to(_o.Device);
+            scope.Attach(batch.Images, batch.Labels);
+            if (cancellationToken.IsCancellationRequested) break;
+            var (x, y) = (batch.Images, batch.Labels);
             var logits = model.forward(x);
             Tensor? teacherLogits = null;
             if (_o.Teacher is { } teacher)
-                using (no_grad()) teacherLogits = teacher.forward(x);
+            {
+                // Inference mode skips autograd's bookkeeping entirely (more than no_grad does); the clone turns the
+                // result into an ordinary tensor the objective may keep for the student's backward pass.
+                using (inference_mode())
+                    teacherLogits = teacher.forward(x);
+                teacherLogits = teacherLogits.clone();
+            }
             var loss = _o.Objective.Loss(logits, teacherLogits, y);
-            double value = loss.item<float>();
-            if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, b, value);
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
-            long count = y.shape[0];
-            lossSum += value * count;
-            wrong += logits.argmax(1).ne(y).sum().item<long>();
-            seen += count;
-            if (BatchCompleted is { } handler && (lastReport.Elapsed >= _o.BatchProgressInterval || b == batches - 1))
+            using (no_grad())
             {
-                lastReport.Restart();
-                handler(new BatchProgress(epoch + 1, b + 1, batches, lossSum / seen, seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9)));
+                lossSum.add_(loss.detach(), alpha: batch.Count);
+                wrongSum.add_(logits.argmax(1).ne(y).sum());
+            }
+            seen += batch.Count;
+            done++;
+            bool last = done == batches;
+            bool report = BatchCompleted is not null && (lastReport.Elapsed >= _o.BatchProgressInterval || last);
+            if (report || last || done - firstUnchecked >= FiniteCheckInterval)
+            {
+                double sum = lossSum.item<double>();
+                if (!double.IsFinite(sum)) throw new NonFiniteLossException(epoch, firstUnchecked, done - 1, sum);
+                firstUnchecked = done;
+                if (report)
+                {
+                    lastReport.Restart();
+                    BatchCompleted!(new BatchProgress(epoch + 1, done, batches, sum / seen, seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9)));
+                }
             }
         }
-        return (lossSum / seen, (double)wrong / seen, false);
+        if (done < batches) return (0, 0, true); // cancelled: the loader stopped early or we did
+        return (lossSum.item<double>() / seen, (double)wrongSum.item<long>() / seen, false);
     }
 
     TestScore Evaluate(BanModel model)

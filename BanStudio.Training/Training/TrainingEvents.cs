@@ -40,9 +40,15 @@ public sealed record TrainingResult(
     public double? BestTestError => Best?.TestError;
 }
 
-/// <summary>Thrown inside a training step when the loss stops being a finite number.</summary>
-public sealed class NonFiniteLossException(int epoch, int batch, double value)
-    : Exception($"loss became {value} at epoch {epoch + 1}, batch {batch + 1}; lower the learning rate or check the data")
+/// <summary>
+/// Thrown inside a training epoch when the loss stops being a finite number. The trainer reads the loss back
+/// every few batches, so the batch is known to within a range: <paramref name="firstBatch"/> to <paramref name="lastBatch"/> (0-based).
+/// </summary>
+public sealed class NonFiniteLossException(int epoch, int firstBatch, int lastBatch, double value)
+    : Exception($"loss became {value} at epoch {epoch + 1}, {(firstBatch == lastBatch ? $"batch {firstBatch + 1}" : $"batches {firstBatch + 1} to {lastBatch + 1}")}; lower the learning rate or check the data")
 {
+    /// <summary>When the failing batch is known exactly (a trainer that reads every loss back, e.g. a sequence trainer).</summary>
+    public NonFiniteLossException(int epoch, int batch, double value) : this(epoch, batch, batch, value) { }
+
     public int Epoch { get; } = epoch;
 }

@@ -3,13 +3,15 @@ using System.CommandLine;
 namespace BanStudio.Web.Cli;
 
 /// <summary>
-/// The headless verbs (<c>models</c>, <c>train</c>) and, with no verb, the web app.
+/// The headless verbs (<c>models</c>, <c>train</c>, <c>run</c>, <c>datasets</c>, <c>bench</c>) and, with no verb, the web app.
 /// Arguments the parser does not know (e.g. ASP.NET's <c>--urls</c>) go to the web host.
 /// </summary>
 public static class CliApp
 {
     public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
+        // One libtorch thread per physical core for every verb and the app (bench --threads overrides it).
+        BanStudio.Training.Training.TorchThreads.UsePhysicalCores();
         var root = BuildRoot(output ?? Console.Out, error ?? Console.Error);
         return root.Parse(args).InvokeAsync();
     }
@@ -25,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(TrainVerb.Create(output, error));
         root.Subcommands.Add(RunVerb.Create(output, error));
         root.Subcommands.Add(DatasetsVerb.Create(output, error));
+        root.Subcommands.Add(BenchVerb.Create(output, error));
         return root;
     }
 }

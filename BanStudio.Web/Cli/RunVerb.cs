@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BanStudio.Training;
+using BanStudio.Training.Data;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
 using BanStudio.Web.Infrastructure;
@@ -25,17 +26,26 @@ public static class RunVerb
         var spec = new Argument<FileInfo>("spec") { Description = "A JSON experiment spec (see wwwroot-assets/specs/demo-builtin.json)." };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for checkpoints and results; re-run with the same folder to resume. Default: <Studio:RunsDirectory>/<name>." };
         var database = new Option<FileInfo?>("--database") { Description = "The SQLite file to record into. Default: Studio:DatabasePath in appsettings.json, the app's own." };
-        var command = new Command("run", "Run a born-again experiment: teacher, BAN generations, treatments and ensembles.") { spec, outDir, database };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir), parse.GetValue(database), output, error, ct));
+        var dataRoot = new Option<DirectoryInfo[]>("--data-root")
+        {
+            Description = "Also read datasets from this folder (repeatable). A spec's dataset.path must lie inside a data folder: " +
+                          "by default $BANSTUDIO_DATA, ~/.banstudio/data, ./data and /usr/share/datasets.",
+        };
+        var command = new Command("run", "Run a born-again experiment: teacher, BAN generations, treatments and ensembles.") { spec, outDir, database, dataRoot };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir), parse.GetValue(database),
+            parse.GetValue(dataRoot) ?? [], output, error, ct));
         return command;
     }
 
-    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo? outDir, FileInfo? database, TextWriter output, TextWriter error, CancellationToken ct)
+    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo? outDir, FileInfo? database, DirectoryInfo[] extraRoots,
+        TextWriter output, TextWriter error, CancellationToken ct)
     {
-        if (!SpecFiles.TryRead<ExperimentSpec>(specFile, "experiment spec", ExperimentValidation.Validate, error, out var spec))
+        // Dataset paths confined as in the app: the default data folders, plus the ones the user named.
+        var roots = DatasetCatalog.Default.DataRoots.Concat(extraRoots.Select(r => r.FullName)).Distinct().ToArray();
+        if (!SpecFiles.TryRead<ExperimentSpec>(specFile, "experiment spec", s => ExperimentValidation.Validate(s, roots), error, out var spec))
             return TrainVerb.ExitCodes.BadSpec;
 
-        await using var services = StudioStore.Build(database?.FullName);
+        await using var services = StudioStore.Build(database?.FullName, roots);
         var options = services.GetRequiredService<IOptions<StudioOptions>>().Value;
         var dbFactory = services.GetRequiredService<IDbContextFactory<StudioDb>>();
         await using (var db = await dbFactory.CreateDbContextAsync(ct)) await StudioDatabase.MigrateAsync(db, ct);

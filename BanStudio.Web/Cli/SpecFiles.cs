@@ -7,10 +7,15 @@ namespace BanStudio.Web.Cli;
 /// <summary>Reads spec files with errors that name the file, and fingerprints specs for checkpoint matching.</summary>
 public static class SpecFiles
 {
+    /// <summary>The web API's limit too: a spec is a few hundred bytes, and a mistaken file must not be read into memory.</summary>
+    public const int MaxSpecBytes = 1 << 20;
+
     public static T Read<T>(FileInfo file, string what) where T : class
     {
         if (!file.Exists)
             throw new SpecValidationException([new SpecError("$", $"file {file.FullName} does not exist")]);
+        if (file.Length > MaxSpecBytes)
+            throw new SpecValidationException([new SpecError("$", $"file {file.FullName} is {file.Length:N0} bytes; a spec is at most {MaxSpecBytes:N0} bytes")]);
         return SpecJson.Parse<T>(File.ReadAllText(file.FullName), what);
     }
 

@@ -10,12 +10,17 @@ namespace BanStudio.Web.Cli;
 /// <summary>The app's database and executor for a headless verb, configured as the app is (appsettings.json, then environment).</summary>
 public static class StudioStore
 {
-    public static ServiceProvider Build(string? databasePath)
+    /// <param name="dataRoots">The data folders the executor may read (the verb's own list); null keeps the configured ones.</param>
+    public static ServiceProvider Build(string? databasePath, IReadOnlyList<string>? dataRoots = null)
     {
+        var overrides = new List<KeyValuePair<string, string?>>();
+        if (databasePath is not null) overrides.Add(new($"{StudioOptions.Section}:{nameof(StudioOptions.DatabasePath)}", databasePath));
+        for (int i = 0; i < (dataRoots?.Count ?? 0); i++)
+            overrides.Add(new($"{StudioOptions.Section}:{nameof(StudioOptions.DataRoots)}:{i}", dataRoots![i]));
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddEnvironmentVariables()
-            .AddInMemoryCollection(databasePath is null ? [] : [new($"{StudioOptions.Section}:{nameof(StudioOptions.DatabasePath)}", databasePath)])
+            .AddInMemoryCollection(overrides)
             .Build();
         var services = new ServiceCollection();
         services.AddLogging(); // no providers: the verb prints what a user needs itself

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using BanStudio.Training;
 using BanStudio.Training.Data;
+using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
 using static TorchSharp.torch;
 
@@ -22,14 +23,29 @@ public static class TrainVerb
     {
         var spec = new Argument<FileInfo>("spec") { Description = "A JSON train spec: model, dataset, schedule, seed, device (see wwwroot-assets/specs/)." };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for the checkpoint and metrics; re-run with the same folder to resume. Default: runs/train-<model>-seed<seed>." };
-        var command = new Command("train", "Train one model from a JSON spec, printing one line per epoch.") { spec, outDir };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir), output, error, ct));
+        var dataRoot = new Option<DirectoryInfo[]>("--data-root")
+        {
+            Description = "Also read datasets from this folder (repeatable). A spec's dataset.path must lie inside a data folder: " +
+                          "by default $BANSTUDIO_DATA, ~/.banstudio/data, ./data and /usr/share/datasets.",
+        };
+        var command = new Command("train", "Train one model from a JSON spec, printing one line per epoch.") { spec, outDir, dataRoot };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir), parse.GetValue(dataRoot) ?? [], output, error, ct));
         return command;
     }
 
-    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo? outDir, TextWriter output, TextWriter error, CancellationToken ct)
+    /// <summary>The spec's own checks, the data folders (as for <c>run</c>), then the memory budget: nothing is allocated for a refused spec.</summary>
+    static IReadOnlyList<SpecError> Check(TrainSpec spec, IReadOnlyList<string> roots)
     {
-        if (!SpecFiles.TryRead<TrainSpec>(specFile, "train spec", s => s.Validate(), error, out var spec)) return ExitCodes.BadSpec;
+        var errors = spec.Validate().ToList();
+        if (spec.Dataset is not null && DataRoots.Check(spec.Dataset, roots) is { } outside) errors.Add(outside);
+        if (errors.Count == 0 && spec.Dataset?.Info is { } info) errors.AddRange(ModelBudget.Check("model", spec.Model, info.Shape));
+        return errors;
+    }
+
+    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo? outDir, DirectoryInfo[] extraRoots, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var roots = DatasetCatalog.Default.DataRoots.Concat(extraRoots.Select(r => r.FullName)).Distinct().ToArray();
+        if (!SpecFiles.TryRead<TrainSpec>(specFile, "train spec", s => Check(s, roots), error, out var spec)) return ExitCodes.BadSpec;
 
         var device = DeviceChoice.Resolve(spec.Device);
         string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"train-{SpecFiles.Slug(spec.Model.DisplayName)}-seed{spec.Seed}"));

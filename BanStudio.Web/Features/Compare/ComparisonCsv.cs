@@ -1,4 +1,5 @@
 using System.Globalization;
+using BanStudio.Training.Experiments;
 using CsvHelper;
 using CsvHelper.Configuration.Attributes;
 
@@ -74,7 +75,11 @@ public static class ComparisonCsv
     public static string Write<T>(IEnumerable<T> records)
     {
         var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true)) csv.WriteRecords(records);
+        using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true))
+        {
+            CsvCells.NeutraliseText(csv); // formula injection: text cells only, numbers stay numbers
+            csv.WriteRecords(records);
+        }
         return text.ToString();
     }
 }

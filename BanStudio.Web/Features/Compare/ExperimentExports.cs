@@ -46,7 +46,11 @@ public static class ExperimentExports
             })
             .ToListAsync(ct);
         var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true)) csv.WriteRecords(rows);
+        using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true))
+        {
+            CsvCells.NeutraliseText(csv); // formula injection: text cells only, numbers stay numbers
+            csv.WriteRecords(rows);
+        }
         return Csv(text, $"experiment-{id}-metrics.csv");
     }
 

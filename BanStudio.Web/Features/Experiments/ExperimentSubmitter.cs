@@ -34,7 +34,8 @@ public sealed class ExperimentSubmitter(
     /// <summary>Validates with <see cref="ExperimentValidation"/>, stores the experiment as queued and enqueues it.</summary>
     public async Task<Submission> SubmitAsync(ExperimentSpec spec, CancellationToken ct)
     {
-        var errors = ExperimentValidation.Validate(spec);
+        // Dataset paths only inside the configured data roots: a request must not make the app read elsewhere.
+        var errors = ExperimentValidation.Validate(spec, options.Value.EffectiveDataRoots);
         if (errors.Count > 0) return new Submission(null, errors);
 
         var experiment = await ExperimentExecutor.StoreAsync(dbFactory, spec, options.Value.ExperimentFolder, clock.GetUtcNow(), ct);

@@ -84,6 +84,9 @@ public sealed class ExperimentExecutor(
             await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
                 experiment = await db.Experiments.AsNoTracking().SingleAsync(e => e.Id == id, CancellationToken.None);
             var spec = SpecJson.Parse<ExperimentSpec>(experiment.SpecJson, "experiment spec");
+            // Checked again at training time: the data roots may have been narrowed, or a link changed, since submission.
+            var roots = options.Value.EffectiveDataRoots;
+            SpecValidationException.ThrowIfAny(ExperimentValidation.Validate(spec, roots));
             var runner = new ExperimentRunner(spec, experiment.Folder);
             void Handle(ExperimentEvent e)
             {
@@ -103,7 +106,7 @@ public sealed class ExperimentExecutor(
                 return Ended(await runner.RunAsync(corpus, ct));
             }
             // Reading CIFAR or Fashion-MNIST takes seconds; keep it off the caller's thread.
-            using var data = await Task.Run(() => spec.Dataset.Load(), CancellationToken.None);
+            using var data = await Task.Run(() => spec.Dataset.Load(new DatasetCatalog(roots, includeSystemFolders: false)), CancellationToken.None);
             Handle(new ExperimentLog(spec.Name, $"{runner.Plan.Steps.Count} steps on {data.Name} [{data.Train.Count} train / {data.Test.Count} test], " +
                                                 $"{DeviceChoice.Describe(DeviceChoice.Resolve(spec.Device))}; folder {runner.Directory}"));
             runner.Event += Handle;

@@ -33,6 +33,7 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, Ti
                 break;
             case StepFinished f:
                 Upsert(experimentId, plan, folder, f.Step, run => Apply(run, f.Result));
+                if (f.Step.Kind == StepKind.Train) RestoreMissingEpochs(experimentId, folder, f.Step);
                 var severity = f.Result.Status switch
                 {
                     TrainingStatus.Completed => LogSeverity.Info,
@@ -79,16 +80,43 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, Ti
                   ?? Add(db, experimentId, plan, folder, m.Step);
         var metric = run.Id == 0 ? null : db.EpochMetrics.SingleOrDefault(x => x.RunId == run.Id && x.Epoch == m.Metrics.Epoch);
         if (metric is null) run.EpochMetrics.Add(metric = new EpochMetric { Epoch = m.Metrics.Epoch });
-        metric.TrainLoss = m.Metrics.TrainLoss;
-        metric.TrainError = m.Metrics.TrainError;
-        metric.TestLoss = m.Metrics.TestLoss;
-        metric.TestError = m.Metrics.TestError;
-        metric.TestTop5Error = m.Metrics.TestTop5Error;
-        metric.LearningRate = m.Metrics.LearningRate;
-        metric.Seconds = m.Metrics.Seconds;
-        metric.ImagesPerSecond = m.Metrics.ImagesPerSecond;
-        metric.ValidLoss = m.Metrics.ValidLoss;
+        Copy(m.Metrics, metric);
         db.SaveChanges();
+    }
+
+    /// <summary>
+    /// A process killed between writing an epoch's checkpoint and writing its row loses the row, and the resumed
+    /// run does not train that epoch again. The checkpoint's history holds every epoch it contains, so once the
+    /// step ends (trained, failed or reused) any epoch missing from the database is restored from it.
+    /// </summary>
+    void RestoreMissingEpochs(int experimentId, string folder, PlanStep step)
+    {
+        var header = Checkpoint.ReadHeader(Path.Combine(folder, step.Folder, Checkpoint.FileName));
+        if (header is null) return;
+        using var db = dbFactory.CreateDbContext();
+        var run = db.Runs.Include(r => r.EpochMetrics).SingleOrDefault(r => r.ExperimentId == experimentId && r.Key == step.Key);
+        if (run is null) return;
+        var stored = run.EpochMetrics.Select(m => m.Epoch).ToHashSet();
+        foreach (var missing in header.History.Where(h => !stored.Contains(h.Epoch)))
+        {
+            var metric = new EpochMetric { Epoch = missing.Epoch };
+            Copy(missing, metric);
+            run.EpochMetrics.Add(metric);
+        }
+        db.SaveChanges();
+    }
+
+    static void Copy(EpochMetrics from, EpochMetric to)
+    {
+        to.TrainLoss = from.TrainLoss;
+        to.TrainError = from.TrainError;
+        to.TestLoss = from.TestLoss;
+        to.TestError = from.TestError;
+        to.TestTop5Error = from.TestTop5Error;
+        to.LearningRate = from.LearningRate;
+        to.Seconds = from.Seconds;
+        to.ImagesPerSecond = from.ImagesPerSecond;
+        to.ValidLoss = from.ValidLoss;
     }
 
     void Upsert(int experimentId, ExperimentPlan plan, string folder, PlanStep step, Action<Run> update)

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BanStudio.Tests.Data;
+using BanStudio.Tests.Web;
+using Microsoft.Data.Sqlite;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace BanStudio.Tests.Browser;
+
+/// <summary>
+/// The Compare page in Chromium after a tiny experiment (teacher, BAN-1, BAN-2, CWTM, DKPP, Ens*2): the
+/// Table 2 layout with the numbers the API holds, the curves, and both CSV exports downloaded and parsed.
+/// The page's data-testid attributes are documented at the top of Compare.razor.cs.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed partial class CompareBrowserTests(Chromium chromium) : IClassFixture<Chromium>, IDisposable
+{
+    readonly TempFolder _folder = new();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _folder.Dispose();
+    }
+
+    [GeneratedRegex(@"^\d+\.\d\d")]
+    private static partial Regex LeadingNumber();
+
+    [Fact]
+    public async Task Compare_shows_the_Table_2_layout_with_the_experiments_numbers_its_curves_and_both_csvs_download()
+    {
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        int id = await host.SubmitAsync(StudioHost.TinySpec("compare-me", generations: 2, epochs: 2)
+            .Replace("\"generations\": 2,", "\"generations\": 2, \"treatments\": [\"cwtm\", \"dkpp\"],"));
+        var page = await chromium.OpenAsync(host.Address);
+        await DashboardPage.WaitForAsync(page, "compare-me", "r => r.status === 'completed'");
+        var details = await host.GetAsync(id);
+        var finalPercent = details.Runs.ToDictionary(r => r.Column, r => r.FinalTestError!.Value * 100);
+
+        // From the navigation, then pick the experiment in the picker: the selection goes to the URL.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Compare" }).First.ClickAsync();
+        await Expect(page.GetByTestId("compare-empty")).ToBeVisibleAsync();
+        await page.GetByTestId("compare-experiments").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "compare-me" }).ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page).ToHaveURLAsync(new Regex($"/compare\\?ids={id}$"));
+
+        var table = page.GetByTestId("compare-table");
+        await Expect(table).ToBeVisibleAsync();
+        var headers = await page.Locator("[data-testid^='compare-header-']").AllTextContentsAsync();
+        foreach (var column in new[] { "Teacher", "BAN-1", "BAN-2", "CWTM", "DKPP", "Ens*2" })
+            Assert.Contains(column, headers.Select(h => h.Trim()));
+        string row = (await page.Locator("[data-testid^='compare-row-']").First.GetAttributeAsync("data-testid"))!["compare-row-".Length..];
+        foreach (var (column, percent) in finalPercent)
+        {
+            string shown = (await page.GetByTestId($"cell-{row}-{column}").GetByTestId("cell-value").TextContentAsync())!.Trim();
+            Assert.Equal(percent.ToString("0.00", CultureInfo.InvariantCulture), LeadingNumber().Match(shown).Value);
+        }
+        Assert.Equal(1, await table.Locator("[data-best='true']").CountAsync());
+
+        // The curves: a Plotly trace per chosen model (the teacher and BAN-1 by default), one point per epoch.
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=curves-chart] .js-plotly-plot')?.data?.length > 0");
+        var traces = await page.EvaluateAsync<JsonElement>(
+            "() => document.querySelector('[data-testid=curves-chart] .js-plotly-plot').data.map(t => ({ name: t.name, points: t.x.length }))");
+        var shownCurves = traces.EnumerateArray().Select(t => (Name: t.GetProperty("name").GetString()!, Points: t.GetProperty("points").GetInt32())).ToList();
+        Assert.Contains(shownCurves, t => t.Name.StartsWith("Teacher", StringComparison.Ordinal));
+        Assert.All(shownCurves, t => Assert.Equal(2, t.Points));
+        await Chromium.ScreenshotAsync(page, "compare");
+
+        var tableCsv = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("export-table-csv").ClickAsync()));
+        foreach (var (column, percent) in finalPercent)
+        {
+            var line = tableCsv.Single(l => l["column"] == column);
+            Assert.Equal(percent, double.Parse(line["final_epoch_mean"], CultureInfo.InvariantCulture), 9);
+            Assert.Equal("1", line["final_epoch_n"]);
+        }
+        var epochsCsv = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("export-epochs-csv").ClickAsync()));
+        Assert.Equal(10, epochsCsv.Count); // five trained models, two epochs each
+        Assert.Equal(["1", "2"], epochsCsv.Where(r => r["column"] == "DKPP").Select(r => r["epoch"]));
+    }
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using BanStudio.Tests.Data;
+using BanStudio.Tests.Web;
+using Microsoft.Data.Sqlite;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace BanStudio.Tests.Browser;
+
+/// <summary>
+/// The wizard (/experiments/new) and the live page (/experiments/{id}) in Chromium: a tiny built-in-data
+/// experiment designed by clicking through the five steps, launched, watched while its charts gain points and
+/// its progress bar fills, then cancelled and resumed from the page. The data-testid attributes used here are
+/// documented at the top of NewExperiment.razor.cs and ExperimentLive.razor.cs.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Chromium>, IDisposable
+{
+    readonly TempFolder _folder = new();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _folder.Dispose();
+    }
+
+    /// <summary>Points of the trace with this uid in the Plotly chart inside data-testid=<paramref name="chart"/>; 0 before it exists.</summary>
+    const string TracePoints = """
+        ([chart, uid]) => {
+          const plot = document.querySelector(`[data-testid="${chart}"] .js-plotly-plot`);
+          const trace = plot?.data?.find(t => t.uid === uid);
+          return trace ? trace.x.length : 0;
+        }
+        """;
+
+    const string PlanProgress = """
+        () => {
+          const el = document.querySelector('[data-testid="plan-progress"]');
+          const bar = el?.matches('[role=progressbar]') ? el : el?.querySelector('[role=progressbar]');
+          return bar ? { done: Number(bar.getAttribute('aria-valuenow')), total: Number(bar.getAttribute('aria-valuemax')) } : null;
+        }
+        """;
+
+    static async Task FillAsync(IPage page, string testId, string value)
+    {
+        var input = page.GetByTestId(testId);
+        await input.FillAsync(value);
+        await input.PressAsync("Tab");
+        await Expect(input).ToHaveValueAsync(value);
+    }
+
+    static Task<int> PointsAsync(IPage page, string chart, string uid) => page.EvaluateAsync<int>(TracePoints, new[] { chart, uid });
+
+    static Task WaitForPointsAsync(IPage page, string chart, string uid, int atLeast) =>
+        page.WaitForFunctionAsync($"args => ({TracePoints})(args) >= {atLeast}", new[] { chart, uid }, new() { PollingInterval = 100 });
+
+    [Fact]
+    public async Task A_tiny_experiment_is_designed_in_the_wizard_watched_live_to_the_end_and_compared()
+    {
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        var page = await chromium.OpenAsync(host.Address);
+        await page.GotoAsync(new Uri(host.Address, "/experiments/new").ToString());
+        await Expect(page.GetByTestId("wizard-step-dataset")).ToBeVisibleAsync();
+
+        // 1. Dataset: the built-in one, small.
+        await page.GetByTestId("dataset-builtin").ClickAsync();
+        await FillAsync(page, "dataset-trainSize", "300");
+        await FillAsync(page, "dataset-testSize", "100");
+        await page.GetByTestId("wizard-next").ClickAsync();
+        // 2. Teacher: the default WRN-10-1; its parameter count is shown.
+        await Expect(page.GetByTestId("wizard-step-teacher")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("teacher-parameters")).Not.ToHaveAttributeAsync("data-count", "");
+        await page.GetByTestId("wizard-next").ClickAsync();
+        // 3. Students: 2 generations, CWTM and DKPP.
+        await Expect(page.GetByTestId("wizard-step-students")).ToBeVisibleAsync();
+        await FillAsync(page, "students-generations", "2");
+        await page.GetByTestId("students-treatment-cwtm").ClickAsync();
+        await page.GetByTestId("students-treatment-dkpp").ClickAsync();
+        await page.GetByTestId("wizard-next").ClickAsync();
+        // 4. Schedule: 2 epochs.
+        await Expect(page.GetByTestId("wizard-step-schedule")).ToBeVisibleAsync();
+        await FillAsync(page, "schedule-epochs", "2");
+        await FillAsync(page, "schedule-batchSize", "50");
+        await page.GetByTestId("wizard-next").ClickAsync();
+        // 5. Review: the plan in order, then launch.
+        await Expect(page.GetByTestId("wizard-step-review")).ToBeVisibleAsync();
+        await FillAsync(page, "review-name", "wizard-tiny");
+        var keys = (await page.GetByTestId("review-plan-key").AllTextContentsAsync()).Select(k => k.Trim()).ToList();
+        foreach (var key in new[] { "seed-1/teacher", "seed-1/cwtm", "seed-1/dkpp", "seed-1/ban-1", "seed-1/ban-2", "seed-1/ens-2" })
+            Assert.Contains(key, keys);
+        await Chromium.ScreenshotAsync(page, "wizard-review");
+        await page.GetByTestId("wizard-launch").ClickAsync();
+
+        // The live page: the charts gain points while it trains, the plan bar moves, then it ends completed.
+        await Expect(page).ToHaveURLAsync(new Regex(@"/experiments/\d+$"));
+        int id = int.Parse(page.Url.Split('/')[^1], CultureInfo.InvariantCulture);
+        await WaitForPointsAsync(page, "error-chart", "seed-1/teacher:test", 1);
+        int early = await PointsAsync(page, "error-chart", "seed-1/teacher:test");
+        await WaitForPointsAsync(page, "error-chart", "seed-1/teacher:test", 2);
+        Assert.Equal(1, early); // seen with one point, then two: it grew on the open page
+        await WaitForPointsAsync(page, "loss-chart", "seed-1/teacher:train", 2);
+        await page.WaitForFunctionAsync($"() => {{ const p = ({PlanProgress})(); return p && p.done > 0 && p.done < p.total; }}");
+        await Chromium.ScreenshotAsync(page, "live-training");
+        await Expect(page.GetByTestId("status")).ToHaveTextAsync("completed", new() { Timeout = 180_000 });
+        var end = await page.EvaluateAsync<System.Text.Json.JsonElement>(PlanProgress);
+        Assert.Equal(end.GetProperty("total").GetDouble(), end.GetProperty("done").GetDouble());
+        foreach (var run in new[] { "seed-1/teacher", "seed-1/cwtm", "seed-1/dkpp", "seed-1/ban-1", "seed-1/ban-2" })
+        {
+            Assert.Equal(2, await PointsAsync(page, "error-chart", $"{run}:test"));
+            Assert.Equal(2, await PointsAsync(page, "lr-chart", $"{run}:lr"));
+        }
+        await Chromium.ScreenshotAsync(page, "live-completed");
+        var details = await host.GetAsync(id);
+        Assert.Equal("wizard-tiny", details.Name);
+        Assert.All(details.Runs, r => Assert.Equal("completed", r.Status));
+
+        // Compare, from the navigation: the Table 2 cells carry this experiment's numbers; both CSVs download.
+        await page.GotoAsync(new Uri(host.Address, $"/compare?ids={id}").ToString());
+        await Expect(page.GetByTestId("compare-table")).ToBeVisibleAsync();
+        string row = (await page.Locator("[data-testid^='compare-row-']").First.GetAttributeAsync("data-testid"))!["compare-row-".Length..];
+        foreach (var run in details.Runs)
+            await Expect(page.GetByTestId($"cell-{row}-{run.Column}").GetByTestId("cell-value"))
+                .ToContainTextAsync((run.FinalTestError!.Value * 100).ToString("0.00", CultureInfo.InvariantCulture));
+        var table = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("export-table-csv").ClickAsync()));
+        Assert.Equal(details.Runs.Count, table.Count);
+        var epochs = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("export-epochs-csv").ClickAsync()));
+        Assert.Equal(10, epochs.Count);
+    }
+
+    [Fact]
+    public async Task An_experiment_is_cancelled_mid_run_from_its_live_page_and_resumed_from_it()
+    {
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        int id = await host.SubmitAsync(StudioHost.TinySpec("live-cancel", generations: 2, epochs: 3));
+        var page = await chromium.OpenAsync(host.Address);
+        await page.GotoAsync(new Uri(host.Address, $"/experiments/{id}").ToString());
+
+        await WaitForPointsAsync(page, "error-chart", "seed-1/ban-1:test", 1);
+        await page.GetByTestId("cancel-button").ClickAsync();
+        await Expect(page.GetByTestId("status")).ToHaveTextAsync("cancelled");
+        await Chromium.ScreenshotAsync(page, "live-cancelled");
+        var teacher = (await host.GetAsync(id)).Runs.Single(r => r.Key == "seed-1/teacher");
+        Assert.Equal("completed", teacher.Status);
+
+        await page.GetByTestId("resume-button").ClickAsync();
+        await Expect(page.GetByTestId("status")).ToHaveTextAsync("completed", new() { Timeout = 180_000 });
+        var done = await host.GetAsync(id);
+        Assert.All(done.Runs, r => Assert.Equal("completed", r.Status));
+        Assert.Equal(teacher, done.Runs.Single(r => r.Key == "seed-1/teacher"));
+        Assert.Equal(3, await PointsAsync(page, "error-chart", "seed-1/ban-2:test"));
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using BanStudio.Training.Training;
+using BanStudio.Web.Cli;
+
+namespace BanStudio.Tests.Cli;
+
+/// <summary>The bench verb on the smallest preset: its output's shape and its refusals, not its timings.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class BenchVerbTests
+{
+    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await CliApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task An_unknown_model_is_refused_with_the_names_that_exist()
+    {
+        var (code, output, error) = await Run("bench", "--model", "WRN-16-5");
+        Assert.Equal(2, code);
+        Assert.Contains("no preset is called \"WRN-16-5\"", error);
+        Assert.Contains("WRN-16-4", error);
+        Assert.Contains("DenseNet-BC-40-12", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task Bench_prints_images_per_second_the_ban_step_ratio_the_loader_and_peak_memory()
+    {
+        var (code, output, error) = await Run("bench", "--model", "WRN-10-1", "--batch", "16", "--steps", "2", "--repeats", "3", "--warmup", "1");
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n');
+        Assert.Equal(3, lines.Count(l => l.TrimStart().StartsWith("repeat ", StringComparison.Ordinal)));
+        var headline = Regex.Match(output, @"^(\d+\.\d) images/s  WRN-10-1 label-only training step, median of 3", RegexOptions.Multiline);
+        Assert.True(headline.Success, output);
+        // The headline is the median of the three repeats printed above it.
+        var repeats = Regex.Matches(output, @"label-only (\d+\.\d) images/s, BAN").Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Order().ToList();
+        Assert.Equal(repeats[1], double.Parse(headline.Groups[1].Value, CultureInfo.InvariantCulture), 1);
+        Assert.Matches(@"BAN step \d+\.\d\dx a label-only step", output);
+        Assert.Matches(@"cpu \d+\.\d\d ms per image", output);
+        Assert.Matches(@"loader alone \d+ images/s", output);
+        Assert.Matches(@"peak memory [1-9]\d* MiB resident", output);
+        Assert.Contains($"CPU ({TorchThreads.PhysicalCores()} threads)", output);
+    }
+
+    [Fact]
+    public async Task Memory_mode_prints_one_line_per_epoch_and_the_growth()
+    {
+        var (code, output, error) = await Run("bench", "--epochs-memory", "3", "--batch", "128");
+        Assert.True(code == 0, error);
+        var epochs = output.Split('\n').Where(l => Regex.IsMatch(l, @"^\s+[123]\s+\d+ MiB\s+\d+ KiB\s+\d+$")).ToList();
+        Assert.Equal(3, epochs.Count);
+        Assert.Matches(@"growth after epoch 2: resident [+-]\d+\.\d%, managed [+-]\d+\.\d%, live tensors [+-]?\d+", output);
+    }
+
+    [Fact]
+    public void Physical_cores_are_at_least_one_and_at_most_the_logical_processors()
+    {
+        Assert.InRange(TorchThreads.PhysicalCores(), 1, Environment.ProcessorCount);
+    }
+}

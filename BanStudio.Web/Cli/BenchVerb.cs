@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Globalization;
+using BanStudio.Training.Benchmarks;
+using BanStudio.Training.Models;
+using BanStudio.Training.Training;
+
+namespace BanStudio.Web.Cli;
+
+/// <summary>
+/// <c>bench --model WRN-16-4 --batch 64 --steps 12</c>: training throughput of a preset on random CIFAR-shaped
+/// data, the cost of a born-again step relative to a label-only one, and peak memory; or, with
+/// <c>--epochs-memory N</c>, memory after each of N epochs of a small born-again training.
+/// </summary>
+public static class BenchVerb
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Option<string?>("--model") { Description = "A preset as `models` prints it, e.g. WRN-16-4 or DenseNet-BC-40-12." };
+        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps per repeat.", DefaultValueFactory = _ => 12 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (allocator, kernel caches).", DefaultValueFactory = _ => 2 };
+        var repeats = new Option<int>("--repeats") { Description = "Repeats; the median is reported.", DefaultValueFactory = _ => 3 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: the physical cores)." };
+        var noBan = new Option<bool>("--no-ban") { Description = "Time label-only steps only." };
+        var memory = new Option<int?>("--epochs-memory") { Description = "Instead: train a small born-again student N epochs and print memory per epoch (default model WRN-10-1)." };
+        var command = new Command("bench", "Measure training throughput (images/s), the BAN step's cost, and memory.")
+        {
+            model, batch, steps, warmup, repeats, device, threads, noBan, memory,
+        };
+        command.SetAction(parse =>
+        {
+            int? threadCount = parse.GetValue(threads);
+            if (threadCount is < 1) return Fail(error, "--threads must be at least 1");
+            if (threadCount is { } t) TorchSharp.torch.set_num_threads(t);
+            else TorchThreads.UsePhysicalCores();
+            string? name = parse.GetValue(model);
+            if (parse.GetValue(memory) is { } epochs)
+            {
+                if (epochs < 3) return Fail(error, "--epochs-memory must be at least 3 (growth is measured after epoch 2)");
+                return Memory(name ?? "WRN-10-1", epochs, parse.GetValue(batch), parse.GetValue(device)!, output, error);
+            }
+            if (name is null) return Fail(error, $"--model is required: one of {Presets()}");
+            if (parse.GetValue(batch) < 1 || parse.GetValue(steps) < 1 || parse.GetValue(repeats) < 1 || parse.GetValue(warmup) < 0)
+                return Fail(error, "--batch, --steps and --repeats must be at least 1, --warmup at least 0");
+            if (ModelPresets.Find(name) is not { } spec) return Fail(error, $"--model: no preset is called \"{name}\"; use one of {Presets()}");
+            if (DeviceChoice.Check(parse.GetValue(device)) is { } problem) return Fail(error, $"--device: {problem}");
+            var options = new StepBenchmarkOptions
+            {
+                Model = spec, BatchSize = parse.GetValue(batch), Steps = parse.GetValue(steps), WarmupSteps = parse.GetValue(warmup),
+                Repeats = parse.GetValue(repeats), Ban = !parse.GetValue(noBan), Device = DeviceChoice.Resolve(parse.GetValue(device)),
+            };
+            output.WriteLine($"bench {spec.DisplayName}: batch {options.BatchSize}, {options.Steps} steps x {options.Repeats} repeats after " +
+                             $"{options.WarmupSteps} warm-up, input {options.Shape}, {DeviceChoice.Describe(options.Device)}, load {LoadAverage()}");
+            var r = StepBenchmark.Run(options, line => output.WriteLine("  " + line));
+            output.WriteLine(Format($"{r.LabelMedian:0.0} images/s  {r.Model} label-only training step, median of {r.LabelImagesPerSecond.Count} ({1000 * options.BatchSize / r.LabelMedian:0} ms a step)"));
+            output.WriteLine(Format($"cpu {r.LabelCpuMedian:0.00} ms per image (processor time of all threads, label-only, median)"));
+            if (r.BanRelative is { } relative)
+                output.WriteLine(Format($"BAN step {relative:0.00}x a label-only step ({r.BanMedian:0.0} images/s; in processor time {r.BanRelativeCpu:0.00}x; teacher forward in inference mode + student forward/backward)"));
+            output.WriteLine(Format($"loader alone {r.LoaderImagesPerSecond:0} images/s = {r.LoaderImagesPerSecond / r.LabelMedian:0}x training"));
+            var sgd = OptimizerBenchmark.TorchSharpSgd(spec, options.Shape, options.Device);
+            output.WriteLine(Format($"optimizer zero_grad + step {sgd.Milliseconds:0.00} ms over {sgd.Tensors} parameter tensors = {sgd.Milliseconds / (1000 * options.BatchSize / r.LabelMedian) * 100:0.0}% of a label-only step"));
+            output.WriteLine($"peak memory {ProcessMemory.Mib(r.PeakResidentBytes)} resident");
+            return 0;
+        });
+        return command;
+    }
+
+    static int Memory(string name, int epochs, int batch, string device, TextWriter output, TextWriter error)
+    {
+        if (ModelPresets.Find(name) is not { } spec) return Fail(error, $"--model: no preset is called \"{name}\"; use one of {Presets()}");
+        if (DeviceChoice.Check(device) is { } problem) return Fail(error, $"--device: {problem}");
+        output.WriteLine($"memory over {epochs} epochs: born-again {spec.DisplayName} student of a {spec.DisplayName} teacher, built-in data (640 train), batch {batch}, checkpoint every epoch");
+        output.WriteLine($"{"epoch",5} {"resident",10} {"managed",11} {"tensors",8}");
+        var r = MemoryBenchmark.Run(spec, epochs, batchSize: batch, device: DeviceChoice.Resolve(device),
+            onEpoch: s => output.WriteLine($"{s.Epoch,5} {ProcessMemory.Mib(s.ResidentBytes),10} {s.ManagedBytes / 1024.0,7:0} KiB {s.LiveTensors,8}"));
+        output.WriteLine(Format($"growth after epoch {r.ReferenceEpoch}: resident {r.ResidentGrowth * 100:+0.0;-0.0}%, managed {r.ManagedGrowth * 100:+0.0;-0.0}%, live tensors {r.LiveTensorGrowth:+0;-0;0}"));
+        return 0;
+    }
+
+    static int Fail(TextWriter error, string message)
+    {
+        error.WriteLine(message);
+        return 2;
+    }
+
+    static string Presets() => string.Join(", ", ModelPresets.All.Select(p => p.Name));
+
+    static string Format(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# BanStudio's `bench` against PyTorch on the same machine, the same models, shapes and thread count.
+#   bash bench/compare-pytorch.sh                      # WRN-16-4 and DenseNet-BC-40-12, batch 64, 12 steps, 3 rounds
+#   ROUNDS=5 STEPS=20 MODELS="WRN-16-4" bash bench/compare-pytorch.sh
+# Installs Debian's python3-torch when /usr/bin/python3 cannot import torch (needs root or sudo).
+# Ours and theirs alternate, one repeat each per round, so load from other processes on a shared machine
+# falls on both alike; the medians of the rounds are compared. Ratio = ours / theirs (above 1: we are faster).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MODELS=${MODELS:-"WRN-16-4 DenseNet-BC-40-12"}
+# The language-model case (a 2-layer LSTM LM at batch 32 x 35 steps, tokens/s) joins MODELS once the PTB
+# models are merged: `bench` and pytorch_bench.py each need its definition; see docs/performance.md.
+BATCH=${BATCH:-64}
+STEPS=${STEPS:-12}
+WARMUP=${WARMUP:-2}
+ROUNDS=${ROUNDS:-3}
+PYTHON=/usr/bin/python3   # Debian's python3-torch installs for the system interpreter, not pyenv's
+
+if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+  echo "installing Debian's python3-torch ..."
+  SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends python3-torch >/dev/null
+fi
+
+# One thread per physical core for both (distinct core/socket pairs, capped by the CPUs this process may use).
+CORES=$(lscpu -p=core,socket 2>/dev/null | grep -v '^#' | sort -u | wc -l)
+[ "$CORES" -ge 1 ] || CORES=$(nproc)
+[ "$CORES" -le "$(nproc)" ] || CORES=$(nproc)
+
+dotnet build BanStudio.Web -c Release --nologo -v q >/dev/null
+OURS=(dotnet BanStudio.Web/bin/Release/net10.0/linux-x64/BanStudio.Web.dll bench)
+THEIRS=("$PYTHON" bench/pytorch_bench.py)
+LOG=$(mktemp -d)
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $CORES physical cores, threads $CORES; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pytorch: $("$PYTHON" -c 'import torch; print(torch.__version__)'), TorchSharp: 0.107.0 (libtorch 2.10.0)"
+
+first() { grep -m1 -oE "$1" "$2" | grep -oE '[0-9]+(\.[0-9]+)?' | head -1; }
+median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+
+for model in $MODELS; do
+  : >"$LOG/ours" ; : >"$LOG/theirs"; : >"$LOG/ours-ban"; : >"$LOG/theirs-ban"; : >"$LOG/ours-cpu"; : >"$LOG/theirs-cpu"; : >"$LOG/ours-bancpu"; : >"$LOG/theirs-bancpu"
+  for round in $(seq "$ROUNDS"); do
+    args=(--model "$model" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --repeats 1 --threads "$CORES")
+    "${OURS[@]}" "${args[@]}" >"$LOG/o.txt"
+    "${THEIRS[@]}" "${args[@]}" >"$LOG/t.txt"
+    o=$(first '^[0-9.]+ images/s' "$LOG/o.txt"); t=$(first '^[0-9.]+ images/s' "$LOG/t.txt")
+    first 'BAN step [0-9.]+x' "$LOG/o.txt" >>"$LOG/ours-ban"; first 'BAN step [0-9.]+x' "$LOG/t.txt" >>"$LOG/theirs-ban"
+    first 'in processor time [0-9.]+x' "$LOG/o.txt" >>"$LOG/ours-bancpu"; first 'in processor time [0-9.]+x' "$LOG/t.txt" >>"$LOG/theirs-bancpu"
+    first '^cpu [0-9.]+ ms' "$LOG/o.txt" >>"$LOG/ours-cpu"; first '^cpu [0-9.]+ ms' "$LOG/t.txt" >>"$LOG/theirs-cpu"
+    echo "$o" >>"$LOG/ours"; echo "$t" >>"$LOG/theirs"
+    echo "  $model round $round/$ROUNDS: BanStudio $o images/s, PyTorch $t images/s (load $(cut -d' ' -f1 /proc/loadavg))"
+  done
+  o=$(median <"$LOG/ours"); t=$(median <"$LOG/theirs")
+  ob=$(median <"$LOG/ours-ban"); tb=$(median <"$LOG/theirs-ban")
+  oc=$(median <"$LOG/ours-cpu"); tc=$(median <"$LOG/theirs-cpu")
+  obc=$(median <"$LOG/ours-bancpu"); tbc=$(median <"$LOG/theirs-bancpu")
+  awk -v m="$model" -v b="$BATCH" -v o="$o" -v t="$t" -v ob="$ob" -v tb="$tb" -v oc="$oc" -v tc="$tc" -v obc="$obc" -v tbc="$tbc" -v n="$ROUNDS" 'BEGIN {
+    printf "%-18s batch %d  BanStudio %7.1f images/s  PyTorch %7.1f images/s  ratio %.2f  |  CPU ms/image: ours %.2f, PyTorch %.2f, ratio %.2f  |  BAN step: ours %.2fx, PyTorch %.2fx a label step (processor time: %.2fx, %.2fx)  (medians of %d rounds)\n", m, b, o, t, o / t, oc, tc, tc / oc, ob, tb, obc, tbc, n }'
+done
+grep -h "peak memory" "$LOG/o.txt" | sed 's/^/last BanStudio run: /'
+grep -h "peak memory" "$LOG/t.txt" | sed 's/^/last PyTorch run:   /'
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+rm -rf "$LOG"

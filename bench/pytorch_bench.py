@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""The PyTorch side of bench/compare-pytorch.sh: the same networks as BanStudio's presets, trained the
+same way BanStudio's `bench` verb trains them, printing the same `NNN.N images/s` line.
+
+Same as ours: architecture (BanStudio.Training/Models: PreActResNet + WideBasicBlock, DenseNet-BC), random
+uint8 CIFAR-shaped data held as one tensor, a fresh randperm per repeat, batched random crop (4-pixel zero
+padding, one gather) and horizontal flip, per-channel normalisation, SGD with Nesterov momentum 0.9 and
+weight decay 5e-4, label cross-entropy; the BAN step adds the teacher's forward in eval() under
+inference_mode and the soft cross-entropy of Eqs. 2-3. Initialisation differs (irrelevant to speed).
+"""
+import argparse
+import resource
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class WideBasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride, drop):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.dropout = nn.Dropout(drop)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.shortcut = None if cin == cout and stride == 1 else nn.Conv2d(cin, cout, 1, stride=stride, bias=False)
+
+    def forward(self, x):
+        activated = F.relu(self.bn1(x))
+        residual = self.conv1(activated)
+        residual = self.conv2(self.dropout(F.relu(self.bn2(residual))))
+        return residual + (x if self.shortcut is None else self.shortcut(activated))
+
+
+class WideResNet(nn.Module):
+    def __init__(self, depth, widen, classes, channels=3, drop=0.3):
+        super().__init__()
+        units = (depth - 4) // 6
+        self.conv1 = nn.Conv2d(channels, 16, 3, padding=1, bias=False)
+        stages, cin = [], 16
+        for s, cout in enumerate([16 * widen, 32 * widen, 64 * widen]):
+            blocks = []
+            for u in range(units):
+                blocks.append(WideBasicBlock(cin, cout, 2 if s > 0 and u == 0 else 1, drop))
+                cin = cout
+            stages.append(nn.Sequential(*blocks))
+        self.stages = nn.Sequential(*stages)
+        self.bn = nn.BatchNorm2d(cin)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        features = F.relu(self.bn(self.stages(self.conv1(x))))
+        return self.fc(F.adaptive_avg_pool2d(features, 1).flatten(1))
+
+
+class DenseLayer(nn.Module):
+    def __init__(self, cin, growth):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.BatchNorm2d(cin), nn.ReLU(inplace=True), nn.Conv2d(cin, 4 * growth, 1, bias=False),
+            nn.BatchNorm2d(4 * growth), nn.ReLU(inplace=True), nn.Conv2d(4 * growth, growth, 3, padding=1, bias=False))
+
+    def forward(self, x):
+        return torch.cat([x, self.layers(x)], 1)
+
+
+class DenseNetBC(nn.Module):
+    """DenseNet-BC-depth-growth for CIFAR: three blocks of (depth-4)/6 bottleneck units, compression 0.5."""
+
+    def __init__(self, depth, growth, classes, channels=3, compression=0.5):
+        super().__init__()
+        units = (depth - 4) // 6
+        c = 2 * growth
+        self.conv0 = nn.Conv2d(channels, c, 3, padding=1, bias=False)
+        steps = []
+        for b in range(3):
+            steps.append(nn.Sequential(*[DenseLayer(c + i * growth, growth) for i in range(units)]))
+            c += units * growth
+            if b < 2:
+                out = int(c * compression)
+                steps += [nn.BatchNorm2d(c), nn.ReLU(inplace=True), nn.Conv2d(c, out, 1, bias=False), nn.AvgPool2d(2, stride=2)]
+                c = out
+        steps += [nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
+        self.features = nn.Sequential(*steps)
+        self.classifier = nn.Linear(c, classes)
+
+    def forward(self, x):
+        return self.classifier(F.adaptive_avg_pool2d(self.features(self.conv0(x)), 1).flatten(1))
+
+
+def build(name, classes):
+    parts = name.split("-")
+    if parts[0] == "WRN":
+        return WideResNet(int(parts[1]), int(parts[2]), classes)
+    if name.startswith("DenseNet-BC-"):
+        return DenseNetBC(int(parts[2]), int(parts[3]), classes)
+    # Hook for the language models (e.g. "LSTM-2x200" at batch 32 x 35 steps): add the same definition as
+    # BanStudio's once the PTB models are merged, and report tokens/s.
+    raise SystemExit(f"pytorch_bench.py: no PyTorch definition for {name}; known: WRN-d-k, DenseNet-BC-d-k")
+
+
+class Loader:
+    """One epoch of batches from a uint8 [N,C,H,W] tensor: randperm, gather, crop+flip in one gather, normalise."""
+
+    def __init__(self, images, labels, batch, generator, pad=4):
+        self.images, self.labels, self.batch, self.g, self.pad = images, labels, batch, generator, pad
+        c = images.shape[1]
+        self.mean = torch.full((1, c, 1, 1), 0.5)
+        self.std = torch.full((1, c, 1, 1), 0.29)
+
+    def epoch(self):
+        n = self.images.shape[0]
+        order = torch.randperm(n, generator=self.g)
+        for start in range(0, n, self.batch):
+            index = order[start:start + self.batch]
+            yield self.transform(self.images.index_select(0, index)), self.labels.index_select(0, index)
+
+    def transform(self, x):
+        b, c, h, w = x.shape
+        p = self.pad
+        top = torch.randint(0, 2 * p + 1, (b,), generator=self.g)
+        left = torch.randint(0, 2 * p + 1, (b,), generator=self.g)
+        flip = torch.rand(b, generator=self.g) < 0.5
+        rows = top.unsqueeze(1) + torch.arange(h)
+        cols = left.unsqueeze(1) + torch.arange(w)
+        cols = torch.where(flip.unsqueeze(1), cols.flip(1), cols)
+        padded = F.pad(x, (p, p, p, p))
+        index = (rows.unsqueeze(2) * (w + 2 * p) + cols.unsqueeze(1)).view(b, 1, h * w).expand(b, c, h * w)
+        x = padded.reshape(b, c, -1).gather(2, index).view(b, c, h, w)
+        return x.float().div_(255).sub_(self.mean).div_(self.std)
+
+
+def epoch(model, teacher, loader, optimizer, cpu=None):
+    """One timed pass; metrics accumulate on the device and are read once at the end, as our trainer does."""
+    model.train()
+    loss_sum = torch.zeros((), dtype=torch.float64)
+    wrong = torch.zeros((), dtype=torch.int64)
+    seen = 0
+    start, processor = time.perf_counter(), time.process_time()
+    for x, y in loader.epoch():
+        logits = model(x)
+        if teacher is None:
+            loss = F.cross_entropy(logits, y)
+        else:
+            with torch.inference_mode():
+                t = teacher(x)
+            p = t.clone().softmax(1)
+            loss = -(p * logits.log_softmax(1)).sum(1).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            loss_sum += loss.detach() * y.shape[0]
+            wrong += logits.argmax(1).ne(y).sum()
+        seen += y.shape[0]
+    if not torch.isfinite(loss_sum):
+        raise SystemExit("loss became non-finite")
+    if cpu is not None:
+        cpu.append(1000 * (time.process_time() - processor) / seen)
+    return seen / (time.perf_counter() - start)
+
+
+def main():
+    a = argparse.ArgumentParser()
+    a.add_argument("--model", required=True)
+    a.add_argument("--batch", type=int, default=64)
+    a.add_argument("--steps", type=int, default=12)
+    a.add_argument("--warmup", type=int, default=2)
+    a.add_argument("--repeats", type=int, default=3)
+    a.add_argument("--threads", type=int, required=True)
+    a.add_argument("--classes", type=int, default=10)
+    a.add_argument("--no-ban", action="store_true")
+    o = a.parse_args()
+    torch.set_num_threads(o.threads)
+    torch.manual_seed(1)
+    g = torch.Generator().manual_seed(1)
+    model, teacher = build(o.model, o.classes), build(o.model, o.classes)
+    teacher.eval()
+    params = sum(p.numel() for p in model.parameters())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True)
+
+    def data(steps):
+        n = steps * o.batch
+        return Loader(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
+                      torch.randint(0, o.classes, (n,), generator=g), o.batch, g)
+
+    print(f"pytorch {torch.__version__} {o.model} ({params / 1e6:.2f}M parameters): batch {o.batch}, {o.steps} steps x "
+          f"{o.repeats} repeats after {o.warmup} warm-up, {torch.get_num_threads()} threads", flush=True)
+    timed = data(o.steps)
+    if o.warmup > 0:
+        warm = data(o.warmup)
+        epoch(model, None, warm, optimizer)
+        if not o.no_ban:
+            epoch(model, teacher, warm, optimizer)
+    label, ban, cpu, ban_cpu = [], [], [], []
+    for r in range(o.repeats):
+        label.append(epoch(model, None, timed, optimizer, cpu))
+        if not o.no_ban:
+            ban.append(epoch(model, teacher, timed, optimizer, ban_cpu))
+        print(f"  repeat {r + 1}/{o.repeats}: label-only {label[-1]:.1f} images/s" + ("" if o.no_ban else f", BAN {ban[-1]:.1f} images/s"), flush=True)
+    median = statistics.median(label)
+    print(f"{median:.1f} images/s  {o.model} label-only training step, median of {len(label)} ({1000 * o.batch / median:.0f} ms a step)")
+    print(f"cpu {statistics.median(cpu):.2f} ms per image (processor time of all threads, label-only, median)")
+    if ban:
+        print(f"BAN step {statistics.median([l / b for l, b in zip(label, ban)]):.2f}x a label-only step ({statistics.median(ban):.1f} images/s; "
+              f"in processor time {statistics.median([b / l for b, l in zip(ban_cpu, cpu)]):.2f}x)")
+    print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB resident")
+
+
+if __name__ == "__main__":
+    main()
