@@ -97,9 +97,15 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         await Chromium.ScreenshotAsync(page, "models");
 
         await page.GotoAsync(new Uri(host.Address, "/datasets").ToString());
-        var builtin = page.Locator("tbody tr", new() { HasText = "builtin" });
+        // "builtin" is also in "builtin-text": rows are found by their kind's test id.
+        ILocator Row(string kind) => page.Locator("tbody tr", new() { Has = page.Locator($"[data-testid=datasets-{kind}]") });
+        var builtin = Row("builtin");
         await Expect(builtin).ToContainTextAsync("available");
         await Expect(builtin).ToContainTextAsync("generated in memory");
+        // The language models' corpora follow the images.
+        await Expect(Row("builtin-text")).ToContainTextAsync("available");
+        await Expect(Row("builtin-text")).ToContainTextAsync("generated in memory");
+        await Expect(Row("ptb")).ToContainTextAsync("Penn Treebank");
         // test.sh installs Debian's dataset-fashion-mnist; the page must say where it found it.
         var fashion = page.Locator("tbody tr", new() { HasText = "fashion-mnist" });
         await Expect(fashion).ToContainTextAsync("available");

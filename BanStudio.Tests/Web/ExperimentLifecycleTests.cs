@@ -76,6 +76,8 @@ public sealed class ExperimentLifecycleTests : IDisposable
             [("seed-1/teacher", 1), ("seed-1/teacher", 2), ("seed-1/ban-1", 1), ("seed-1/ban-1", 2), ("seed-1/ban-2", 1), ("seed-1/ban-2", 2)],
             epochs.Select(e => (e.RunKey, e.Epoch)));
         Assert.Equal(["Teacher", "Teacher", "BAN-1", "BAN-1", "BAN-2", "BAN-2"], epochs.Select(e => e.Column));
+        // Images have no validation split: the language models' validLoss stays null.
+        Assert.All(epochs, e => Assert.Null(e.ValidLoss));
         // The last epoch's test error over the hub is the run's final test error in the database.
         foreach (var run in details.Runs.Take(3))
             Assert.Equal(run.FinalTestError, epochs.Last(e => e.RunKey == run.Key).TestError);

@@ -18,7 +18,11 @@ public sealed record Comparison(
     IReadOnlyList<ComparisonRow> Rows,
     IReadOnlyList<string> Notes);
 
-/// <summary>One configuration: every run of it across the chosen experiments, by column.</summary>
+/// <summary>
+/// One configuration: every run of it across the chosen experiments, by column. Language-model rows
+/// (<see cref="HasValidation"/>) are laid out as Table 6: the teacher's <see cref="Parameters"/>, then each model's
+/// validation figure (<see cref="ComparisonCell.Valid"/>) beside its test figure.
+/// </summary>
 public sealed record ComparisonRow(
     int Index,
     string Label,
@@ -35,7 +39,9 @@ public sealed record ComparisonRow(
     IReadOnlyList<long> Seeds,
     IReadOnlyList<ComparisonCell> Cells,
     PaperRow? Paper,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes,
+    long? Parameters = null,
+    bool HasValidation = false)
 {
     public ComparisonCell? Cell(string column) => Cells.FirstOrDefault(c => c.Column == column);
 }
@@ -51,7 +57,9 @@ public sealed record ComparisonCell(
     CellSummary? Best,
     int Unfinished,
     int Failed,
-    PaperNumber? Paper)
+    PaperNumber? Paper,
+    CellSummary? Valid = null,
+    PaperNumber? PaperValid = null)
 {
     public CellSummary? In(ErrorView view) => view == ErrorView.Final ? Final : Best;
 }

@@ -68,6 +68,7 @@ public static class ComparisonBuilder
         var paper = PaperResults.Find(spec) is { } p && p.MetricKey == metric.PaperKey ? p : null;
         var runs = experiments.SelectMany(e => e.Runs.Select(r => (Experiment: e.Id, Run: r))).ToList();
 
+        var byKey = runs.ToDictionary(x => (x.Experiment, x.Run.Key), x => x.Run);
         SeedResult? Finished((int Experiment, Run Run) x) =>
             x.Run.Status == RunStatus.Completed && metric.Final(x.Run) is { } final
                 ? new SeedResult(x.Experiment, x.Run.Key, x.Run.Seed, final, x.Run.IsEnsemble ? null : metric.Best(x.Run), x.Run.BestEpoch)
@@ -85,7 +86,11 @@ public static class ComparisonBuilder
                 Summarise(finished.Select(r => r.Best), teacher.Select(r => r.Best), isTeacher),
                 Unfinished: g.Value.Count(x => x.Run.Status is RunStatus.Running or RunStatus.Interrupted or RunStatus.Cancelled),
                 Failed: g.Value.Count(x => x.Run.Status == RunStatus.Failed),
-                Paper: paper?.Numbers.GetValueOrDefault(g.Key));
+                Paper: paper?.Numbers.GetValueOrDefault(g.Key),
+                Valid: metric.Valid is { } valid
+                    ? Summarise(finished.Select(r => valid(byKey[(r.ExperimentId, r.RunKey)])), teacher.Select(r => valid(byKey[(r.ExperimentId, r.RunKey)])), isTeacher)
+                    : null,
+                PaperValid: paper?.Valid?.GetValueOrDefault(g.Key));
         }).ToList();
         cells = MarkBest(cells);
 
@@ -101,7 +106,9 @@ public static class ComparisonBuilder
             spec.IsCrossArchitecture ? student : null, Describe(spec), spec.Schedule.Epochs, spec.EnsembleIncludesTeacher,
             metric.Key, metric.Label, metric.Unit,
             experiments.Select(e => e.Id).ToList(), runs.Select(x => x.Run.Seed).Distinct().Order().ToList(),
-            cells, paper, notes);
+            cells, paper, notes,
+            Parameters: runs.FirstOrDefault(x => x.Run.Column == ExperimentPlan.TeacherColumn && x.Run.Parameters > 0).Run?.Parameters,
+            HasValidation: metric.HasValidation);
     }
 
     static CellSummary? Summarise(IEnumerable<double?> column, IEnumerable<double?> teacherColumn, bool isTeacher)
@@ -120,15 +127,17 @@ public static class ComparisonBuilder
             significance.Test?.DegreesOfFreedom, teacher.Count, significance.Reason, false);
     }
 
-    /// <summary>Marks, for each view separately, the cells with the row's lowest mean (every one of them on a tie).</summary>
+    /// <summary>Marks, for each view (and the validation figures) separately, the cells with the row's lowest mean (every one of them on a tie).</summary>
     static List<ComparisonCell> MarkBest(List<ComparisonCell> cells)
     {
         double? bestFinal = cells.Select(c => c.Final?.Mean).Min();
         double? bestBest = cells.Select(c => c.Best?.Mean).Min();
+        double? bestValid = cells.Select(c => c.Valid?.Mean).Min();
         return cells.Select(c => c with
         {
             Final = c.Final is { } f ? f with { BestInRow = f.Mean == bestFinal } : null,
             Best = c.Best is { } b ? b with { BestInRow = b.Mean == bestBest } : null,
+            Valid = c.Valid is { } v ? v with { BestInRow = v.Mean == bestValid } : null,
         }).ToList();
     }
 
@@ -137,14 +146,21 @@ public static class ComparisonBuilder
         var s = spec.Schedule;
         var parts = new List<string>
         {
-            $"{s.Epochs} epochs", $"batch {s.BatchSize}", $"lr {F(s.LearningRate)} {(s.Schedule == Training.Training.LearningRateSchedule.Cosine ? "cosine" : "multi-step")}",
+            $"{s.Epochs} epochs", $"batch {s.BatchSize}", $"lr {F(s.LearningRate)} {ScheduleName(s.Schedule)}",
             $"wd {F(s.WeightDecay)}",
         };
+        if (s.ClipGradNorm is { } clip) parts.Add($"clip {F(clip)}");
         if (spec.Temperature != 1) parts.Add($"T = {F(spec.Temperature)}");
         if (!string.Equals(spec.GenerationObjective, "ban", StringComparison.OrdinalIgnoreCase)) parts.Add($"generations by {spec.GenerationObjective}");
         if (spec.EnsembleIncludesTeacher) parts.Add("ensembles include the teacher");
         return string.Join(", ", parts);
 
         static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
+        static string ScheduleName(Training.Training.LearningRateSchedule schedule) => schedule switch
+        {
+            Training.Training.LearningRateSchedule.Cosine => "cosine",
+            Training.Training.LearningRateSchedule.Plateau => "on plateau",
+            _ => "multi-step",
+        };
     }
 }

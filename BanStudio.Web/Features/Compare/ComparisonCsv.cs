@@ -7,7 +7,7 @@ namespace BanStudio.Web.Features.Compare;
 
 /// <summary>
 /// compare.csv: one line per configuration and column, the final-epoch and best-epoch summaries side by side and
-/// labelled, at full precision (a reader gets back exactly the numbers the page rounds), in the row's metric unit.
+/// labelled, at full precision; language-model rows add Table 6's parameters and validation columns (a reader gets back exactly the numbers the page rounds), in the row's metric unit.
 /// </summary>
 public static class ComparisonCsv
 {
@@ -42,6 +42,15 @@ public static class ComparisonCsv
         [Name("failed_runs")] public int Failed { get; init; }
         [Name("paper_value")] public double? PaperValue { get; init; }
         [Name("paper_table")] public string PaperTable { get; init; } = "";
+        // Table 6 (language models): the teacher's parameters and the final-epoch validation figure; empty for images.
+        [Name("parameters")] public long? Parameters { get; init; }
+        [Name("valid_mean")] public double? ValidMean { get; init; }
+        [Name("valid_std")] public double? ValidStd { get; init; }
+        [Name("valid_n")] public int? ValidN { get; init; }
+        [Name("valid_best_in_row")] public bool? ValidBestInRow { get; init; }
+        [Name("valid_improvement_over_teacher")] public double? ValidImprovement { get; init; }
+        [Name("valid_p_value")] public double? ValidPValue { get; init; }
+        [Name("paper_valid_value")] public double? PaperValidValue { get; init; }
     }
 
     public static IEnumerable<Line> Lines(Comparison comparison) =>
@@ -58,6 +67,9 @@ public static class ComparisonCsv
             BestImprovement = cell.Best?.ImprovementOverTeacher, BestPValue = cell.Best?.PValue, BestPValueNote = cell.Best?.NoPValueReason ?? "",
             TeacherN = cell.Final?.TeacherN, Unfinished = cell.Unfinished, Failed = cell.Failed,
             PaperValue = cell.Paper?.Value, PaperTable = cell.Paper?.Table ?? "",
+            Parameters = row.HasValidation ? row.Parameters : null,
+            ValidMean = cell.Valid?.Mean, ValidStd = cell.Valid?.Std, ValidN = cell.Valid?.N, ValidBestInRow = cell.Valid?.BestInRow,
+            ValidImprovement = cell.Valid?.ImprovementOverTeacher, ValidPValue = cell.Valid?.PValue, PaperValidValue = cell.PaperValid?.Value,
         };
 
     public static string Write<T>(IEnumerable<T> records)

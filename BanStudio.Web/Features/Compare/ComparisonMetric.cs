@@ -13,19 +13,37 @@ public sealed record ComparisonMetric(
     string Key, string Name, string Unit, string PaperKey,
     Func<Run, double?> Final, Func<Run, double?> Best, Func<EpochRow, double> Epoch)
 {
+    /// <summary>
+    /// The final-epoch validation figure, for metrics whose paper table reports one beside the test figure (Table 6's
+    /// Val columns); null for the image metrics, whose datasets have no validation split.
+    /// </summary>
+    public Func<Run, double?>? Valid { get; init; }
+
+    /// <summary>Whether rows of this metric are laid out as Table 6 (Val and Test columns per model, with Parameters).</summary>
+    public bool HasValidation => Valid is not null;
+
     /// <summary>Top-1 test error in percent: Tables 1-5.</summary>
     public static ComparisonMetric TestError { get; } = new(
         "test_error_pct", "test error", "%", PaperResults.TestErrorPercent,
         r => r.FinalTestError * 100, r => r.BestTestError * 100, m => m.TestError * 100);
 
     /// <summary>
-    /// The metric of an experiment's rows. Image datasets: test error. Language models (Table 6) return their
-    /// perplexity metric here (its readers say where a run keeps it) and add Table 6's rows to <see cref="PaperResults"/>.
+    /// Word-level perplexity, exp(loss per word): Table 6. Final is the test split's, <see cref="Valid"/> the
+    /// validation split's, both after the last epoch as the paper reports them. A run keeps no best-perplexity epoch
+    /// (its best epoch is chosen by next-word error), so Best is empty rather than a figure picked by another metric.
     /// </summary>
-    public static ComparisonMetric For(ExperimentSpec spec) => TestError;
+    public static ComparisonMetric Perplexity { get; } = new(
+        "perplexity", "perplexity", "", PaperResults.PerplexityKey,
+        r => r.FinalValidLoss is not null && r.FinalTestLoss is { } t ? Math.Exp(t) : null, _ => null, m => Math.Exp(m.TestLoss))
+    {
+        Valid = r => r.FinalValidLoss is { } v ? Math.Exp(v) : null,
+    };
+
+    /// <summary>The metric of an experiment's rows: perplexity for language models (text corpora), test error otherwise.</summary>
+    public static ComparisonMetric For(ExperimentSpec spec) => spec.Dataset.IsText ? Perplexity : TestError;
 
     /// <summary>Every metric, so a row (which names its metric by key) finds its readers again.</summary>
-    public static IReadOnlyList<ComparisonMetric> All { get; } = [TestError];
+    public static IReadOnlyList<ComparisonMetric> All { get; } = [TestError, Perplexity];
 
     public static ComparisonMetric ByKey(string key) => All.FirstOrDefault(m => m.Key == key)
         ?? throw new KeyNotFoundException($"no comparison metric is called '{key}'; known: {string.Join(", ", All.Select(m => m.Key))}");

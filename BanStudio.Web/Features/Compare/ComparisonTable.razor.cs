@@ -9,11 +9,16 @@ public partial class ComparisonTable
     [Parameter, EditorRequired] public required Comparison Comparison { get; set; }
     [Parameter] public ErrorView View { get; set; }
 
+    // Language-model rows have two figures per model (validation and test), so they get Table 6's own table.
+    List<ComparisonRow> ImageRows => Comparison.Rows.Where(r => !r.HasValidation).ToList();
+    List<ComparisonRow> LanguageRows => Comparison.Rows.Where(r => r.HasValidation).ToList();
+    IEnumerable<string> ImageColumns => Comparison.Columns.Where(c => ImageRows.Any(r => r.Cell(c) is not null));
+
     string ViewLabel
     {
         get
         {
-            var metrics = Comparison.Rows.Select(r => r.MetricLabel).Distinct().ToList();
+            var metrics = ImageRows.Select(r => r.MetricLabel).Distinct().ToList();
             string what = metrics.Count == 1 ? metrics[0] : "each row's metric";
             return View == ErrorView.Final ? $"Final-epoch {what}" : $"Best-epoch {what}";
         }

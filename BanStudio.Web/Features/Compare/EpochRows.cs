@@ -25,6 +25,11 @@ public sealed class EpochRow
     [Name("test_top5_error")] public double? TestTop5Error { get; init; }
     [Name("learning_rate")] public double LearningRate { get; init; }
     [Name("seconds")] public double Seconds { get; init; }
+    /// <summary>Language models only (null for images): the validation loss per word and the three perplexities.</summary>
+    [Name("valid_loss")] public double? ValidLoss { get; init; }
+    [Name("train_perplexity")] public double? TrainPerplexity => ValidLoss is null ? null : Math.Exp(TrainLoss);
+    [Name("valid_perplexity")] public double? ValidPerplexity => ValidLoss is { } v ? Math.Exp(v) : null;
+    [Name("test_perplexity")] public double? TestPerplexity => ValidLoss is null ? null : Math.Exp(TestLoss);
 
     /// <summary>Every epoch of every run of the comparison's rows, by row, then plan order, then epoch.</summary>
     public static async Task<List<EpochRow>> LoadAsync(StudioDb db, Comparison comparison, CancellationToken ct)
@@ -42,6 +47,7 @@ public sealed class EpochRow
                 Seed = p.x.Seed, Status = Words.Of(p.x.Status), Epoch = p.x.Metric.Epoch, TrainLoss = p.x.Metric.TrainLoss,
                 TrainError = p.x.Metric.TrainError, TestLoss = p.x.Metric.TestLoss, TestError = p.x.Metric.TestError,
                 TestTop5Error = p.x.Metric.TestTop5Error, LearningRate = p.x.Metric.LearningRate, Seconds = p.x.Metric.Seconds,
+                ValidLoss = p.x.Metric.ValidLoss,
             })
             .ToList();
     }

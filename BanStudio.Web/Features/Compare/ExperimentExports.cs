@@ -42,6 +42,7 @@ public static class ExperimentExports
                 RunKey = m.Run!.Key, Column = m.Run.Column, Seed = m.Run.Seed, Generation = m.Run.Generation, Epoch = m.Epoch,
                 TrainLoss = m.TrainLoss, TrainError = m.TrainError, TestLoss = m.TestLoss, TestError = m.TestError,
                 TestTop5Error = m.TestTop5Error, LearningRate = m.LearningRate, Seconds = m.Seconds, ImagesPerSecond = m.ImagesPerSecond,
+                ValidLoss = m.ValidLoss,
             })
             .ToListAsync(ct);
         var text = new StringWriter(CultureInfo.InvariantCulture);
@@ -56,7 +57,11 @@ public static class ExperimentExports
     static FileContentHttpResult Csv(StringWriter text, string name) =>
         TypedResults.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", name);
 
-    /// <summary>Errors are fractions here (not percent as in results.csv), at full precision, for plotting.</summary>
+    /// <summary>
+    /// Errors are fractions here (not percent as in results.csv), at full precision, for plotting. Language models
+    /// (a <see cref="ValidLoss"/>): losses are per word, the error is next-word error, images_per_second counts
+    /// training words, and the three perplexity columns are filled (empty for image models).
+    /// </summary>
     public sealed class MetricsRow
     {
         [Name("run_key")] public string RunKey { get; init; } = "";
@@ -72,5 +77,9 @@ public static class ExperimentExports
         [Name("learning_rate")] public double LearningRate { get; init; }
         [Name("seconds")] public double Seconds { get; init; }
         [Name("images_per_second")] public double ImagesPerSecond { get; init; }
+        [Name("valid_loss")] public double? ValidLoss { get; init; }
+        [Name("train_perplexity")] public double? TrainPerplexity => ValidLoss is null ? null : Math.Exp(TrainLoss);
+        [Name("valid_perplexity")] public double? ValidPerplexity => ValidLoss is { } v ? Math.Exp(v) : null;
+        [Name("test_perplexity")] public double? TestPerplexity => ValidLoss is null ? null : Math.Exp(TestLoss);
     }
 }

@@ -1,4 +1,5 @@
 using BanStudio.Training.Data;
+using BanStudio.Training.Language;
 using BanStudio.Training.Models;
 using BanStudio.Web.Cli;
 
@@ -16,7 +17,11 @@ public partial class Models
 
     protected override void OnInitialized() => rows = all.Value;
 
-    static ModelRow ToRow(ModelPreset preset) => new(
+    // A language model's size depends on its vocabulary, not on image classes: counted once, for PTB's 10,000 words.
+    static ModelRow ToRow(ModelPreset preset) => preset.Spec is LanguageModelSpec lm
+        ? new(preset.Name, Family(preset.Spec), $"PTB: {ModelsVerb.Millions(lm.CountParameters())}", "—",
+            string.Join("; ", preset.Paper.Select(p => $"{p.Millions}M ({p.Classes:N0}-word vocabulary, {p.Source})")), preset.Note)
+        : new(
         preset.Name,
         Family(preset.Spec),
         ModelsVerb.Millions(preset.Spec.CountParameters(new DataShape(3, 32, 10))),
@@ -30,6 +35,8 @@ public partial class Models
         WideResNetSpec => "Wide-ResNet",
         PreResNetSpec => "Pre-activation ResNet",
         BanResNetSpec => "BAN-ResNet",
+        LstmSpec => "LSTM language model",
+        CnnLstmSpec => "CNN-LSTM language model",
         _ => spec.GetType().Name,
     };
 }

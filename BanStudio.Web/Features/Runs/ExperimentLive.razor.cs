@@ -73,8 +73,8 @@ public partial class ExperimentLive : IAsyncDisposable
     int plotted;
 
     readonly Config config = new() { Responsive = true, DisplayLogo = false };
-    readonly Plotly.Blazor.Layout lossLayout = Layout("loss (cross-entropy)", null);
-    readonly Plotly.Blazor.Layout errorLayout = Layout("error (%)", null);
+    Plotly.Blazor.Layout lossLayout = Layout("loss (cross-entropy)", null);
+    Plotly.Blazor.Layout errorLayout = Layout("error (%)", null);
     readonly Plotly.Blazor.Layout rateLayout = Layout("learning rate", Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log);
 
     bool CanCancel => experiment?.Status is ExperimentStatus.Queued or ExperimentStatus.Running;
@@ -101,6 +101,9 @@ public partial class ExperimentLive : IAsyncDisposable
         await ReadRowsAsync(db);
         progress = new LiveProgress(plan, runs.Where(Done).Select(r => r.Key));
         charts = new RunCharts(plan, MaxPoints);
+        lossLayout = Layout(charts.LossTitle, null);
+        // Perplexities span from thousands (first epoch) to tens: a log axis keeps the late epochs readable.
+        errorLayout = Layout(charts.ErrorTitle, charts.IsLanguageModel ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : null);
         var metrics = await NewMetricsAsync(db);
         foreach (var run in metrics.GroupBy(m => m.Run!.Key))
             charts.Seed(run.Key, run.Select(m => Point(m)));
@@ -113,7 +116,7 @@ public partial class ExperimentLive : IAsyncDisposable
         }, null, OtherProcessInterval, OtherProcessInterval);
     }
 
-    static EpochPoint Point(EpochMetric m) => new(m.Epoch, m.TrainLoss, m.TestLoss, m.TrainError * 100, m.TestError * 100, m.LearningRate);
+    static EpochPoint Point(EpochMetric m) => new(m.Epoch, m.TrainLoss, m.TestLoss, m.TrainError * 100, m.TestError * 100, m.LearningRate, m.ValidLoss);
 
     async Task<List<EpochMetric>> NewMetricsAsync(StudioDb db)
     {
@@ -134,7 +137,7 @@ public partial class ExperimentLive : IAsyncDisposable
         var last = await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == running.Id).OrderByDescending(m => m.Epoch).FirstOrDefaultAsync(disposed.Token);
         if (last is not null)
             progress.Apply(new StepEpochCompleted(experiment.Name, step, new EpochMetrics(last.Epoch, last.TrainLoss, last.TrainError,
-                last.TestLoss, last.TestError, last.TestTop5Error, last.LearningRate, last.Seconds, last.ImagesPerSecond)));
+                last.TestLoss, last.TestError, last.TestTop5Error, last.LearningRate, last.Seconds, last.ImagesPerSecond, last.ValidLoss)));
     }
 
     static bool Done(Run r) => r.Status is RunStatus.Completed or RunStatus.Failed;
@@ -217,6 +220,10 @@ public partial class ExperimentLive : IAsyncDisposable
         XAxis = [new XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = "epoch" } }],
         YAxis = [new YAxis { Type = yType }],
     };
+
+    string FinalText(Run run) => charts?.IsLanguageModel == true
+        ? run.FinalValidLoss is { } v && run.FinalTestLoss is { } t ? $"{Math.Exp(v):0.00} / {Math.Exp(t):0.00}" : ""
+        : run.FinalTestError is { } e ? $"{e * 100:0.00}%" : "";
 
     static Color StatusColor(ExperimentStatus status) => Components.StatusColors.Of(status);
 

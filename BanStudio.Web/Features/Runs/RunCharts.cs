@@ -6,10 +6,20 @@ using Plotly.Blazor.Traces.ScatterLib;
 
 namespace BanStudio.Web.Features.Runs;
 
-/// <summary>One epoch of one model as the charts plot it; errors in percent.</summary>
-public sealed record EpochPoint(int Epoch, double TrainLoss, double TestLoss, double TrainError, double TestError, double LearningRate)
+/// <summary>
+/// One epoch of one model as the charts plot it; errors in percent. Language models also carry the validation loss,
+/// and their perplexities are exp(loss per word).
+/// </summary>
+public sealed record EpochPoint(int Epoch, double TrainLoss, double TestLoss, double TrainError, double TestError, double LearningRate,
+    double? ValidLoss = null)
 {
-    public static EpochPoint From(EpochMetrics m) => new(m.Epoch, m.TrainLoss, m.TestLoss, m.TrainError * 100, m.TestError * 100, m.LearningRate);
+    public double TrainPerplexity => Math.Exp(TrainLoss);
+    public double TestPerplexity => Math.Exp(TestLoss);
+    /// <summary>NaN without a validation split, which Plotly leaves as a gap rather than a point.</summary>
+    public double ValidPerplexity => ValidLoss is { } v ? Math.Exp(v) : double.NaN;
+
+    public static EpochPoint From(EpochMetrics m) =>
+        new(m.Epoch, m.TrainLoss, m.TestLoss, m.TrainError * 100, m.TestError * 100, m.LearningRate, m.ValidLoss);
 }
 
 /// <summary>New points for one chart, in the shape <see cref="PlotlyChart.ExtendTraces"/> takes.</summary>
@@ -18,7 +28,9 @@ public sealed record TraceExtension(IReadOnlyList<object[]> X, IReadOnlyList<obj
 /// <summary>
 /// The live page's three charts: loss and error (for model m, trace 2m is test, solid, and 2m+1 train,
 /// dashed, same colour) and learning rate (trace m), one model per trained plan step in plan order.
-/// Every trace carries uid "RUNKEY:test", "RUNKEY:train" or "RUNKEY:lr". Points arrive from the training
+/// Every trace carries uid "RUNKEY:test", "RUNKEY:train" or "RUNKEY:lr". For a language model (a text dataset,
+/// <see cref="IsLanguageModel"/>) the second chart is perplexity instead of error, with three traces per model:
+/// 3m test (solid), 3m+1 train (dashed), 3m+2 validation (dotted, uid "RUNKEY:valid"), as Table 6 reads them. Points arrive from the training
 /// thread through <see cref="Add"/> and leave in batches through <see cref="TakePending"/>; an epoch the
 /// chart already has (read from the database while events were buffered) is dropped, not drawn twice.
 /// Each trace keeps at most <see cref="MaxPoints"/> points, here and in the browser.
@@ -39,6 +51,7 @@ public sealed class RunCharts
     public RunCharts(ExperimentPlan plan, int maxPoints = DefaultMaxPoints)
     {
         MaxPoints = maxPoints;
+        IsLanguageModel = plan.Spec.Dataset.IsText;
         bool seeds = plan.Spec.Seeds.Length > 1;
         foreach (var step in plan.Steps.Where(s => s.Kind == StepKind.Train))
         {
@@ -50,11 +63,21 @@ public sealed class RunCharts
             Loss.Add(Trace(step.Key + ":train", $"{name} train", colour, dash: "dash"));
             Error.Add(Trace(step.Key + ":test", $"{name} test", colour, dash: null));
             Error.Add(Trace(step.Key + ":train", $"{name} train", colour, dash: "dash"));
+            if (IsLanguageModel) Error.Add(Trace(step.Key + ":valid", $"{name} valid", colour, dash: "dot"));
             Rate.Add(Trace(step.Key + ":lr", name, colour, dash: null));
         }
     }
 
     public int MaxPoints { get; }
+    /// <summary>A language model's plan: the second chart shows perplexity (train, valid, test) instead of error.</summary>
+    public bool IsLanguageModel { get; }
+    /// <summary>The second chart's y-axis title.</summary>
+    public string ErrorTitle => IsLanguageModel ? "perplexity (train / valid / test)" : "error (%)";
+    /// <summary>The first chart's y-axis title.</summary>
+    public string LossTitle => IsLanguageModel ? "loss (cross-entropy per word)" : "loss (cross-entropy)";
+    /// <summary>What the trainer's throughput counts.</summary>
+    public string ThroughputUnit => IsLanguageModel ? "words/s" : "images/s";
+    /// <summary>Loss, then the error chart (or perplexity for language models), then learning rate.</summary>
     public IList<ITrace> Loss { get; } = new List<ITrace>();
     public IList<ITrace> Error { get; } = new List<ITrace>();
     public IList<ITrace> Rate { get; } = new List<ITrace>();
@@ -108,7 +131,7 @@ public sealed class RunCharts
         if (fresh.Count == 0) return null;
         var byModel = fresh.GroupBy(f => f.Model).Select(g => (Model: g.Key, Points: g.Select(f => f.Point).TakeLast(MaxPoints).ToList())).ToList();
         return (Extension(byModel, 2, [p => p.TestLoss, p => p.TrainLoss]),
-                Extension(byModel, 2, [p => p.TestError, p => p.TrainError]),
+                Extension(byModel, ErrorSeries.Length, ErrorSeries),
                 Extension(byModel, 1, [p => p.LearningRate]));
     }
 
@@ -127,12 +150,17 @@ public sealed class RunCharts
         return new TraceExtension(x, y, indices);
     }
 
+    // The second chart's values per model, in trace order.
+    Func<EpochPoint, double>[] ErrorSeries => IsLanguageModel
+        ? [p => p.TestPerplexity, p => p.TrainPerplexity, p => p.ValidPerplexity]
+        : [p => p.TestError, p => p.TrainError];
+
     IEnumerable<(Scatter Trace, Func<EpochPoint, double> Value)> Series(int m)
     {
         yield return ((Scatter)Loss[2 * m], p => p.TestLoss);
         yield return ((Scatter)Loss[2 * m + 1], p => p.TrainLoss);
-        yield return ((Scatter)Error[2 * m], p => p.TestError);
-        yield return ((Scatter)Error[2 * m + 1], p => p.TrainError);
+        var error = ErrorSeries;
+        for (int k = 0; k < error.Length; k++) yield return ((Scatter)Error[error.Length * m + k], error[k]);
         yield return ((Scatter)Rate[m], p => p.LearningRate);
     }
 }

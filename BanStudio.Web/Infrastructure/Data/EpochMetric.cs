@@ -1,6 +1,10 @@
 namespace BanStudio.Web.Infrastructure.Data;
 
-/// <summary>One epoch of one run. Errors are fractions, losses label cross-entropy per sample.</summary>
+/// <summary>
+/// One epoch of one run. Errors are fractions, losses label cross-entropy per sample. For a language model a
+/// sample is a word (perplexity = exp(loss)), <see cref="ImagesPerSecond"/> is training words per second and
+/// <see cref="ValidLoss"/> is the validation split's loss; image datasets have no validation split (null).
+/// </summary>
 public sealed class EpochMetric
 {
     public int Id { get; set; }
@@ -16,4 +20,5 @@ public sealed class EpochMetric
     public double LearningRate { get; set; }
     public double Seconds { get; set; }
     public double ImagesPerSecond { get; set; }
+    public double? ValidLoss { get; set; }
 }

@@ -28,6 +28,8 @@ public sealed class Run
     public int? BestEpoch { get; set; }
     public double? FinalTestLoss { get; set; }
     public double? FinalTestTop5Error { get; set; }
+    /// <summary>Language models only: the validation loss per word after the last epoch (Table 6's Val column is its exp).</summary>
+    public double? FinalValidLoss { get; set; }
     public long Parameters { get; set; }
     public int Epochs { get; set; }
     public double WallSeconds { get; set; }

@@ -9,10 +9,14 @@ public interface ITrainingClient
     Task ExperimentCompleted(ExperimentCompletedMessage message);
 }
 
-/// <summary>Errors are fractions; epochs are 1-based.</summary>
+/// <summary>
+/// Errors are fractions; epochs are 1-based. Language models: losses are per word (perplexity = exp(loss)) and
+/// <see cref="ValidLoss"/> is the validation split's; null for image models, which have no validation split.
+/// </summary>
 public sealed record EpochCompletedMessage(
     int ExperimentId, string RunKey, string Column, int Generation, int Epoch,
-    double TrainLoss, double TrainError, double TestLoss, double TestError, double LearningRate, double Seconds);
+    double TrainLoss, double TrainError, double TestLoss, double TestError, double LearningRate, double Seconds,
+    double? ValidLoss = null);
 
 /// <summary>Mid-epoch progress, at most <see cref="TrainingBroadcaster.BatchProgressPerSecond"/> a second per experiment.</summary>
 public sealed record BatchProgressMessage(int ExperimentId, string RunKey, int Epoch, int Batch, int Batches, double RunningLoss);

@@ -6,8 +6,12 @@ namespace BanStudio.Web.Infrastructure.Live;
 /// <summary>Where an experiment stands; the ETAs are null until a batch has been timed.</summary>
 public sealed record ProgressSnapshot(
     int DoneSteps, int TotalSteps, string? CurrentKey, string? CurrentColumn,
-    int EpochsDone, int Epochs, int Batch, int Batches, TimeSpan? ModelEta, TimeSpan? PlanEta)
+    int EpochsDone, int Epochs, int Batch, int Batches, TimeSpan? ModelEta, TimeSpan? PlanEta,
+    double? PerSecond = null)
 {
+    /// <summary>"1,234 words/s": the last batch report's (or epoch's) training throughput in <paramref name="unit"/>.</summary>
+    public string Throughput(string unit) => PerSecond is { } r ? $"{r.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} {unit}" : "";
+
     public static string Format(TimeSpan? eta) => eta switch
     {
         null => "estimating…",
@@ -33,6 +37,7 @@ public sealed class LiveProgress
     int _epochsDone;
     double? _epochSeconds;
     BatchProgress? _batch;
+    double? _epochPerSecond;
 
     /// <param name="plan">The experiment's plan.</param>
     /// <param name="doneKeys">Steps already finished (completed or failed) when the page opened.</param>
@@ -59,6 +64,7 @@ public sealed class LiveProgress
                     _current ??= m.Step;
                     _epochsDone = m.Metrics.Epoch;
                     _epochSeconds = m.Metrics.Seconds;
+                    _epochPerSecond = m.Metrics.ImagesPerSecond;
                     break;
                 case StepBatchProgress p:
                     _current ??= p.Step;
@@ -85,7 +91,7 @@ public sealed class LiveProgress
             TimeSpan? modelEta = null, planEta = null;
             if (_batch is { ImagesPerSecond: > 0 } b && _current is not null)
             {
-                double secondsPerBatch = _plan.Spec.Schedule.BatchSize / b.ImagesPerSecond;
+                double secondsPerBatch = SamplesPerBatch / b.ImagesPerSecond;
                 double left = (b.Batches - b.Batch + (double)(Epochs - b.Epoch) * b.Batches) * secondsPerBatch;
                 int trainingsLeft = _plan.Steps.Count(s => s.Kind == StepKind.Train && !_done.Contains(s.Key) && s.Key != _current.Key);
                 modelEta = TimeSpan.FromSeconds(Math.Max(0, left));
@@ -99,7 +105,13 @@ public sealed class LiveProgress
                 planEta = TimeSpan.FromSeconds(Math.Max(0, left + trainingsLeft * Epochs * perEpoch));
             }
             return new ProgressSnapshot(_done.Count, _plan.Steps.Count, _current?.Key, _current?.Column,
-                _epochsDone, Epochs, _batch?.Batch ?? 0, batches, modelEta, planEta);
+                _epochsDone, Epochs, _batch?.Batch ?? 0, batches, modelEta, planEta,
+                _batch is { ImagesPerSecond: > 0 } last ? last.ImagesPerSecond : _epochPerSecond);
         }
     }
+
+    // A language model's batch is batchSize streams of one BPTT window (the sequence trainer's 35 steps), and its
+    // throughput counts words.
+    const int BpttSteps = 35;
+    double SamplesPerBatch => _plan.Spec.Schedule.BatchSize * (_plan.Spec.Dataset.IsText ? BpttSteps : 1);
 }

@@ -100,7 +100,8 @@ public sealed class TrainingBroadcaster(
     static Task Send(ITrainingClient group, int id, ExperimentEvent e) => e switch
     {
         StepEpochCompleted m => group.EpochCompleted(new(id, m.Step.Key, m.Step.Column, m.Step.Generation, m.Metrics.Epoch,
-            m.Metrics.TrainLoss, m.Metrics.TrainError, m.Metrics.TestLoss, m.Metrics.TestError, m.Metrics.LearningRate, m.Metrics.Seconds)),
+            m.Metrics.TrainLoss, m.Metrics.TrainError, m.Metrics.TestLoss, m.Metrics.TestError, m.Metrics.LearningRate, m.Metrics.Seconds,
+            m.Metrics.ValidLoss)),
         StepBatchProgress p => group.BatchProgress(new(id, p.Step.Key, p.Progress.Epoch, p.Progress.Batch, p.Progress.Batches, p.Progress.RunningLoss)),
         StepStarted s => group.RunStatusChanged(new(id, s.Step.Key, s.Step.Column, Words.Of(RunStatus.Running), null, null)),
         StepFinished f => group.RunStatusChanged(new(id, f.Step.Key, f.Step.Column, f.Result.Status.ToString().ToLowerInvariant(),

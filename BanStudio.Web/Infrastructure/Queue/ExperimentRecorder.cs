@@ -116,6 +116,7 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, Ti
         to.LearningRate = from.LearningRate;
         to.Seconds = from.Seconds;
         to.ImagesPerSecond = from.ImagesPerSecond;
+        to.ValidLoss = from.ValidLoss;
     }
 
     void Upsert(int experimentId, ExperimentPlan plan, string folder, PlanStep step, Action<Run> update)
@@ -174,6 +175,7 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, Ti
         run.BestEpoch = r.BestEpoch;
         run.FinalTestLoss = r.FinalTestLoss;
         run.FinalTestTop5Error = r.FinalTestTop5Error;
+        run.FinalValidLoss = r.FinalValidLoss;
         run.Parameters = r.Parameters;
         run.Epochs = r.Epochs;
         run.WallSeconds = r.WallSeconds;
@@ -199,7 +201,8 @@ public sealed class ExperimentRecorder(IDbContextFactory<StudioDb> dbFactory, Ti
                 _ => TrainingStatus.Cancelled,
             },
             Reason = run.Reason, FinalTestError = run.FinalTestError, BestTestError = run.BestTestError, BestEpoch = run.BestEpoch,
-            FinalTestLoss = run.FinalTestLoss, FinalTestTop5Error = run.FinalTestTop5Error, Parameters = run.Parameters,
+            FinalTestLoss = run.FinalTestLoss, FinalTestTop5Error = run.FinalTestTop5Error,
+            FinalValidLoss = run.FinalValidLoss, Parameters = run.Parameters,
             Epochs = run.Epochs, WallSeconds = run.WallSeconds, TeacherFinalTestError = run.TeacherFinalTestError,
             Fingerprint = run.Fingerprint,
         },

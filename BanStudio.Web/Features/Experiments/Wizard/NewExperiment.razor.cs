@@ -65,7 +65,7 @@ public partial class NewExperiment : IDisposable
     bool launching;
 
     /// <summary>The data's shape, which a parameter count depends on; the built-in data's until a known kind is chosen.</summary>
-    DataShape Shape => Model.Spec.Dataset.Info?.Shape ?? DatasetKinds.Info(DatasetKinds.Builtin).Shape;
+    DataShape Shape => DataShapes.Of(Model.Spec.Dataset);
 
     WizardStep ActiveStep => (WizardStep)Math.Clamp(activeIndex, 0, (int)WizardStep.Review);
 
@@ -79,7 +79,8 @@ public partial class NewExperiment : IDisposable
     {
         // The catalog the validation uses (DatasetSpec.Validate's default), unless the host registered another.
         var catalog = Services.GetService(typeof(DatasetCatalog)) as DatasetCatalog ?? DatasetCatalog.Default;
-        datasets = catalog.List();
+        // Images first (built-in first), then the language models' corpora (built-in text first).
+        datasets = [.. catalog.List(), .. Datasets.TextDatasetEntries.List(catalog)];
         Model.Changed += OnModelChanged;
     }
 

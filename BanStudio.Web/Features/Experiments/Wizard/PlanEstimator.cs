@@ -52,7 +52,8 @@ public static class PlanEstimator
     {
         var spec = plan.Spec;
         int images = TrainImages(spec.Dataset);
-        var shape = spec.Dataset.Info?.Shape ?? DatasetKinds.Info(DatasetKinds.Builtin).Shape;
+        var shape = DataShapes.Of(spec.Dataset);
+        string unit = spec.Dataset.IsText ? "words" : "images";
         bool gpu = spec.Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
         var steps = new List<StepEstimate>();
         foreach (var step in plan.Steps)
@@ -66,7 +67,7 @@ public static class PlanEstimator
             if (measured.TryGetValue(step.Model.DisplayName, out var rate))
             {
                 steps.Add(new(step, epochs * images / rate.ImagesPerSecond, true,
-                    $"measured: {rate.ImagesPerSecond:0} images/s over {rate.Epochs} earlier epochs of {step.Model.DisplayName}"));
+                    $"measured: {rate.ImagesPerSecond:0} {unit}/s over {rate.Epochs} earlier epochs of {step.Model.DisplayName}"));
                 continue;
             }
             double cost = Cost(parameters(step.Model), shape);
@@ -76,17 +77,30 @@ public static class PlanEstimator
             double roughRate = ReferenceRate * ReferenceCost / cost * Math.Max(1.0, Environment.ProcessorCount / (double)ReferenceCores)
                                * (gpu ? GpuSpeedUp : 1);
             steps.Add(new(step, epochs * images / roughRate, false,
-                $"rough estimate (no earlier runs of {step.Model.DisplayName}): about {roughRate:0} images/s{(gpu ? " on a GPU" : "")}"));
+                $"rough estimate (no earlier runs of {step.Model.DisplayName}): about {roughRate:0} {unit}/s{(gpu ? " on a GPU" : "")}"));
         }
         return new PlanEstimate(steps);
     }
 
-    /// <summary>The training images one epoch goes through: the split's size, or the limit when lower.</summary>
+    /// <summary>
+    /// The training images one epoch goes through: the split's size, or the limit when lower. Text corpora count
+    /// words (the limit counts words too); the built-in text's sentences are about <see cref="WordsPerBuiltinSentence"/> words.
+    /// </summary>
     public static int TrainImages(DatasetSpec dataset)
     {
+        if (dataset.IsText)
+        {
+            int words = dataset.Kind == Training.Language.TextDatasets.BuiltinText
+                ? (dataset.TrainSize ?? Training.Language.BuiltinText.DefaultTrainSentences) * WordsPerBuiltinSentence
+                : Datasets.TextDatasetEntries.Info(dataset.Kind).TrainCount;
+            return dataset.TrainLimit is { } wordLimit ? Math.Min(wordLimit, words) : words;
+        }
         int all = dataset.IsBuiltin ? dataset.TrainSize ?? BuiltinDataset.DefaultTrainSize : dataset.Info?.TrainCount ?? 0;
         return dataset.TrainLimit is { } limit ? Math.Min(limit, all) : all;
     }
+
+    /// <summary>A rough count (subject, verb, object, sometimes a place, and the end of the sentence), for the estimate only.</summary>
+    public const int WordsPerBuiltinSentence = 8;
 
     /// <summary>"45 s", "12 min", "3 h 20 min", "2 d 4 h".</summary>
     public static string Format(double seconds)

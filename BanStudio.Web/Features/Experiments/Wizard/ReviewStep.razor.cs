@@ -44,7 +44,7 @@ public partial class ReviewStep
         await using var db = await DbFactory.CreateDbContextAsync();
         var measured = await PlanEstimator.MeasuredAsync(db, models, CancellationToken.None);
         if (!ReferenceEquals(planned, spec)) return; // edited while the database answered
-        var shape = spec.Dataset.Info!.Shape;
+        var shape = DataShapes.Of(spec.Dataset);
         estimate = PlanEstimator.Estimate(plan, measured, m => ParameterCounts.Get(m, shape));
         rows = estimate.Steps.Select((e, i) => new PlanRow(i + 1, e.Step, e)).ToList();
     }

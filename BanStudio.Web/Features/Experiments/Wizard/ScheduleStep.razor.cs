@@ -10,6 +10,12 @@ public partial class ScheduleStep
 
     TrainingSchedule Schedule => Model.Spec.Schedule;
 
+    /// <summary>A language model's experiment: the plateau schedule, clipping and the BPTT window apply.</summary>
+    bool IsText => Model.Spec.Dataset.IsText;
+
+    /// <summary>The sequence trainer's window (SequenceTrainerOptions.Steps): not a spec field, shown so the plan is complete.</summary>
+    const int BpttSteps = 35;
+
     bool Has(string field) => Model.ErrorFor(field) is not null;
 
     /// <summary>The usual choices, plus whatever an uploaded spec named, so it is shown rather than silently replaced.</summary>

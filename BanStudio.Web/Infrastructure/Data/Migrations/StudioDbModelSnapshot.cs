@@ -53,6 +53,9 @@ namespace BanStudio.Web.Infrastructure.Data.Migrations
                     b.Property<double>("TrainLoss")
                         .HasColumnType("REAL");
 
+                    b.Property<double?>("ValidLoss")
+                        .HasColumnType("REAL");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RunId", "Epoch")
@@ -175,6 +178,9 @@ namespace BanStudio.Web.Infrastructure.Data.Migrations
                         .HasColumnType("REAL");
 
                     b.Property<double?>("FinalTestTop5Error")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("FinalValidLoss")
                         .HasColumnType("REAL");
 
                     b.Property<string>("Fingerprint")

@@ -1,0 +1,192 @@
+using System.Globalization;
+using BanStudio.Training;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Language;
+using BanStudio.Training.Models;
+using BanStudio.Training.Training;
+using BanStudio.Web.Features.Compare;
+using BanStudio.Web.Features.Datasets;
+using BanStudio.Web.Features.Runs;
+using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Queue;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Plotly.Blazor;
+using Plotly.Blazor.Traces;
+
+namespace BanStudio.Tests.Web.Pages;
+
+/// <summary>
+/// The live page and the Compare table for language models, with the app's real broadcaster, recorder and SQLite
+/// store; Plotly's JS module is bUnit's, which records the calls the charts make.
+/// </summary>
+public sealed class LanguageModelPagesTests : IAsyncDisposable
+{
+    const string PlotlyModule = "./_content/Plotly.Blazor/plotly-interop-7.2.0.js";
+
+    readonly FakeTimeProvider _clock = new();
+    readonly PageContext _context;
+    readonly BunitJSModuleInterop _plotly;
+    readonly ExperimentPlan _plan = ExperimentPlan.Create(SpecJson.Parse<ExperimentSpec>(LanguageModelWebTests.TinyLanguageSpec, "spec"));
+    readonly int _id;
+
+    public LanguageModelPagesTests()
+    {
+        _context = new PageContext(_clock);
+        _plotly = _context.Bunit.JSInterop.SetupModule(PlotlyModule);
+        using var db = _context.NewDb();
+        var experiment = new Experiment
+        {
+            Name = "lm-live", SpecJson = SpecJson.Write(_plan.Spec), Status = ExperimentStatus.Running,
+            TotalSteps = _plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow, Folder = "/tmp/unused",
+        };
+        db.Experiments.Add(experiment);
+        db.SaveChanges();
+        _id = experiment.Id;
+    }
+
+    public ValueTask DisposeAsync() => _context.DisposeAsync();
+
+    PlanStep Step(string key) => _plan.Steps.Single(s => s.Key == key);
+
+    // Train, validation and test losses all differ, so a trace drawn from the wrong one shows.
+    static EpochMetrics Epoch(int epoch) =>
+        new(epoch, TrainLoss: 5.0 / epoch, TrainError: 0.7, TestLoss: 4.0 / epoch, TestError: 0.6, TestTop5Error: null,
+            LearningRate: 1, Seconds: 2, ImagesPerSecond: 1234, ValidLoss: 4.5 / epoch);
+
+    void Happen(ExperimentEvent e)
+    {
+        _context.Bunit.Services.GetRequiredService<ExperimentRecorder>().Record(_id, _plan, "/tmp/unused", e);
+        _context.Broadcaster.Publish(_id, e);
+    }
+
+    IRenderedComponent<ExperimentLive> Render()
+    {
+        var page = _context.Bunit.Render<ExperimentLive>(p => p.Add(x => x.Id, _id));
+        page.WaitForAssertion(() => Assert.Equal(3, _plotly.Invocations["newPlot"].Count));
+        return page;
+    }
+
+    static PlotlyChart Chart(IRenderedComponent<ExperimentLive> page, string prefix) =>
+        page.FindComponents<PlotlyChart>().Single(c => c.Instance.Id.StartsWith(prefix, StringComparison.Ordinal)).Instance;
+
+    [Fact]
+    public void The_live_page_plots_train_valid_and_test_perplexity_and_counts_words()
+    {
+        Happen(new StepStarted("lm-live", Step("seed-1/teacher"), 0, 4));
+        Happen(new StepEpochCompleted("lm-live", Step("seed-1/teacher"), Epoch(1)));
+
+        var page = Render();
+
+        var chart = Chart(page, "error-");
+        Assert.Equal("perplexity (train / valid / test)", chart.Layout.Title.Text);
+        Assert.Equal("perplexity", page.Find("[data-testid=error-chart]").GetAttribute("data-metric"));
+        var traces = chart.Data.Cast<Scatter>().ToList();
+        // Three traces per trained model (2 seeds x teacher and BAN+L), test, train, valid.
+        Assert.Equal(12, traces.Count);
+        Assert.Equal(["Teacher s1 test", "Teacher s1 train", "Teacher s1 valid"], traces.Take(3).Select(t => t.Name));
+        Assert.Equal([Math.Exp(4.0)], traces[0].Y.Cast<double>());
+        Assert.Equal([Math.Exp(5.0)], traces[1].Y.Cast<double>());
+        Assert.Equal([Math.Exp(4.5)], traces[2].Y.Cast<double>());
+        Assert.Equal("loss (cross-entropy per word)", Chart(page, "loss-").Layout.Title.Text);
+
+        // A live epoch extends the three perplexity traces of its model.
+        _clock.Advance(ExperimentLive.RefreshInterval);
+        Happen(new StepEpochCompleted("lm-live", Step("seed-1/teacher"), Epoch(2)));
+        _clock.Advance(ExperimentLive.RefreshInterval);
+        page.WaitForAssertion(() => Assert.Contains(_plotly.Invocations["extendTraces"], c => (string)c.Arguments[0]! == $"error-{_id}"));
+        var extend = _plotly.Invocations["extendTraces"].Single(c => (string)c.Arguments[0]! == $"error-{_id}").Arguments;
+        Assert.Equal([0, 1, 2], (IEnumerable<int>)extend[3]!);
+        var ys = ((IEnumerable<IEnumerable<object>>)extend[2]!).Select(y => Convert.ToDouble(y.Single(), CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal([Math.Exp(2.0), Math.Exp(2.5), Math.Exp(2.25)], ys);
+        page.WaitForAssertion(() => Assert.Contains("1,234 words/s", page.Find("[data-testid=throughput]").TextContent));
+    }
+
+    [Fact]
+    public void Table_6_rows_show_the_papers_validation_and_test_perplexity_beside_ours()
+    {
+        var spec = new ExperimentSpec
+        {
+            Name = "ptb-paper", Dataset = new(TextDatasets.Ptb), Teacher = ModelPresets.PaperLstm, Generations = 0,
+            Treatments = [Treatment.BanPlusLabel], Ensembles = false, GenerationObjective = "ban+l",
+            Schedule = new() { Epochs = 40, BatchSize = 32, LearningRate = 1, Momentum = 0, Nesterov = false, WeightDecay = 0,
+                               Schedule = LearningRateSchedule.Plateau, Gamma = 0.25, ClipGradNorm = 5 },
+        };
+        Run Result(string column, double valid, double test) => new()
+        {
+            Key = $"seed-1/{column}", Column = column, Model = "LSTM-1x1500", Objective = "label", Seed = 1, Status = RunStatus.Completed,
+            FinalValidLoss = Math.Log(valid), FinalTestLoss = Math.Log(test), FinalTestError = 0.7, Parameters = 33_020_000,
+        };
+        var comparison = ComparisonBuilder.Build([new ComparedExperiment(1, "ptb-paper", SpecJson.Write(spec),
+            [Result("Teacher", 80, 78), Result("BAN+L", 77, 75)])]);
+
+        var row = Assert.Single(comparison.Rows);
+        Assert.NotNull(row.Paper);
+        Assert.Equal((75.11, "Table 6"), (row.Cell("Teacher")!.PaperValid!.Value, row.Cell("Teacher")!.PaperValid!.Table));
+        Assert.Equal(68.56, row.Cell("BAN+L")!.Paper!.Value);
+        Assert.Equal(77, row.Cell("BAN+L")!.Valid!.Mean, 9);
+        Assert.True(row.Cell("BAN+L")!.Valid!.BestInRow);
+
+        var table = _context.Bunit.Render<ComparisonTable>(p => p.Add(x => x.Comparison, comparison));
+        string Cell(string column, string split) => table.Find($"[data-testid=\"table6-0-{column}-{split}\"]").TextContent;
+        Assert.Contains("80.00", Cell("Teacher", "Val"));
+        Assert.Contains("paper 75.11 (Table 6)", Cell("Teacher", "Val"));
+        Assert.Contains("paper 71.87 (Table 6)", Cell("Teacher", "Test"));
+        Assert.Contains("paper 68.56 (Table 6)", Cell("BAN+L", "Test"));
+        Assert.Equal("33.02M", table.Find("[data-testid=table6-0-parameters]").TextContent.Trim());
+
+        // The same network on a subset of PTB is not the paper's configuration.
+        var subset = ComparisonBuilder.Build([new ComparedExperiment(2, "ptb-subset",
+            SpecJson.Write(spec with { Dataset = new(TextDatasets.Ptb, TrainLimit: 10_000) }), [Result("Teacher", 80, 78)])]);
+        Assert.Null(subset.Rows[0].Paper);
+    }
+
+    [Fact]
+    public void The_compare_page_shows_a_language_model_experiment_as_Table_6_with_perplexity_curves()
+    {
+        using (var db = _context.NewDb())
+        {
+            foreach (var (step, i) in _plan.Steps.Select((s, i) => (s, i)))
+            {
+                var run = new Run
+                {
+                    ExperimentId = _id, StepIndex = i, Key = step.Key, Column = step.Column, Seed = step.Seed, Model = "LSTM-1x16",
+                    Objective = "label", Status = RunStatus.Completed, Parameters = 1_234,
+                    FinalValidLoss = 4.5 / 2 + step.Seed * 0.01 + i * 0.001, FinalTestLoss = 2 + step.Seed * 0.01, FinalTestError = 0.6,
+                };
+                run.EpochMetrics.AddRange(new[] { 1, 2 }.Select(e => new EpochMetric
+                {
+                    Epoch = e, TrainLoss = 5.0 / e, TestLoss = 4.0 / e, ValidLoss = 4.5 / e, TrainError = 0.7, TestError = 0.6, LearningRate = 1,
+                }));
+                db.Runs.Add(run);
+            }
+            db.SaveChanges();
+        }
+        _context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"/compare?ids={_id}");
+
+        var page = _context.Bunit.Render<BanStudio.Web.Features.Compare.Compare>();
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=compare-table6]")));
+        Assert.Empty(page.FindAll("[data-testid=compare-table]"));
+        var headers = page.FindAll("[data-testid=compare-table6] thead th").Select(h => h.TextContent.Trim()).ToArray();
+        Assert.Equal(["Network", "Parameters", "Teacher Val", "BAN+L Val", "Teacher Test", "BAN+L Test"], headers);
+        // Teacher runs are steps 0 and 2: exp of their stored validation losses, averaged over the two seeds.
+        double teacherVal = (Math.Exp(2.25 + 0.01) + Math.Exp(2.25 + 0.02 + 0.002)) / 2;
+        Assert.StartsWith(teacherVal.ToString("0.00", CultureInfo.InvariantCulture) + " ± ",
+            page.Find("[data-testid=\"table6-0-Teacher-Val\"] [data-testid=cell-value]").TextContent.Trim());
+        Assert.Equal("1.2k", page.Find("[data-testid=table6-0-parameters]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void The_datasets_page_lists_the_text_corpora_with_their_status()
+    {
+        var page = _context.Bunit.Render<BanStudio.Web.Features.Datasets.Datasets>();
+
+        var kinds = page.FindAll("[data-testid=datasets-table] tbody tr").Select(r => r.QuerySelector("code")!.TextContent.Trim()).ToList();
+        Assert.Equal(["builtin-text", "ptb"], kinds[^2..]);
+        Assert.Equal("available", page.Find("[data-testid=datasets-builtin-text-status]").TextContent.Trim());
+        var ptb = TextDatasetEntries.List(BanStudio.Training.Data.DatasetCatalog.Default)[1];
+        Assert.Equal(ptb.IsAvailable ? "available" : "missing", page.Find("[data-testid=datasets-ptb-status]").TextContent.Trim());
+    }
+}
