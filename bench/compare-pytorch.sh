@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # BanStudio's `bench` against PyTorch on the same machine, the same models, shapes and thread count.
-#   bash bench/compare-pytorch.sh                      # WRN-16-4 and DenseNet-BC-40-12, batch 64, 12 steps, 3 rounds
+#   bash bench/compare-pytorch.sh                      # WRN-16-4, DenseNet-BC-40-12 (batch 64) and LSTM-2x200 (batch 32 x 35), 12 steps, 3 rounds
 #   ROUNDS=5 STEPS=20 MODELS="WRN-16-4" bash bench/compare-pytorch.sh
 # Installs Debian's python3-torch when /usr/bin/python3 cannot import torch (needs root or sudo).
 # Ours and theirs alternate, one repeat each per round, so load from other processes on a shared machine
@@ -8,10 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MODELS=${MODELS:-"WRN-16-4 DenseNet-BC-40-12"}
-# The language-model case (a 2-layer LSTM LM at batch 32 x 35 steps, tokens/s) joins MODELS once the PTB
-# models are merged: `bench` and pytorch_bench.py each need its definition; see docs/performance.md.
+MODELS=${MODELS:-"WRN-16-4 DenseNet-BC-40-12 LSTM-2x200"}
+# Language models (LSTM-*) train on random word ids in 35-step BPTT windows, a step being one window, and report tokens/s.
 BATCH=${BATCH:-64}
+LM_BATCH=${LM_BATCH:-32}
 STEPS=${STEPS:-12}
 WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-3}
@@ -39,24 +39,28 @@ first() { grep -m1 -oE "$1" "$2" | grep -oE '[0-9]+(\.[0-9]+)?' | head -1; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
 for model in $MODELS; do
+  case "$model" in
+    LSTM-*) batch=$LM_BATCH; unit=tokens; cpu_unit="1000 tokens" ;;
+    *) batch=$BATCH; unit=images; cpu_unit=image ;;
+  esac
   : >"$LOG/ours" ; : >"$LOG/theirs"; : >"$LOG/ours-ban"; : >"$LOG/theirs-ban"; : >"$LOG/ours-cpu"; : >"$LOG/theirs-cpu"; : >"$LOG/ours-bancpu"; : >"$LOG/theirs-bancpu"
   for round in $(seq "$ROUNDS"); do
-    args=(--model "$model" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --repeats 1 --threads "$CORES")
+    args=(--model "$model" --batch "$batch" --steps "$STEPS" --warmup "$WARMUP" --repeats 1 --threads "$CORES")
     "${OURS[@]}" "${args[@]}" >"$LOG/o.txt"
     "${THEIRS[@]}" "${args[@]}" >"$LOG/t.txt"
-    o=$(first '^[0-9.]+ images/s' "$LOG/o.txt"); t=$(first '^[0-9.]+ images/s' "$LOG/t.txt")
+    o=$(first "^[0-9.]+ $unit/s" "$LOG/o.txt"); t=$(first "^[0-9.]+ $unit/s" "$LOG/t.txt")
     first 'BAN step [0-9.]+x' "$LOG/o.txt" >>"$LOG/ours-ban"; first 'BAN step [0-9.]+x' "$LOG/t.txt" >>"$LOG/theirs-ban"
     first 'in processor time [0-9.]+x' "$LOG/o.txt" >>"$LOG/ours-bancpu"; first 'in processor time [0-9.]+x' "$LOG/t.txt" >>"$LOG/theirs-bancpu"
     first '^cpu [0-9.]+ ms' "$LOG/o.txt" >>"$LOG/ours-cpu"; first '^cpu [0-9.]+ ms' "$LOG/t.txt" >>"$LOG/theirs-cpu"
     echo "$o" >>"$LOG/ours"; echo "$t" >>"$LOG/theirs"
-    echo "  $model round $round/$ROUNDS: BanStudio $o images/s, PyTorch $t images/s (load $(cut -d' ' -f1 /proc/loadavg))"
+    echo "  $model round $round/$ROUNDS: BanStudio $o $unit/s, PyTorch $t $unit/s (load $(cut -d' ' -f1 /proc/loadavg))"
   done
   o=$(median <"$LOG/ours"); t=$(median <"$LOG/theirs")
   ob=$(median <"$LOG/ours-ban"); tb=$(median <"$LOG/theirs-ban")
   oc=$(median <"$LOG/ours-cpu"); tc=$(median <"$LOG/theirs-cpu")
   obc=$(median <"$LOG/ours-bancpu"); tbc=$(median <"$LOG/theirs-bancpu")
-  awk -v m="$model" -v b="$BATCH" -v o="$o" -v t="$t" -v ob="$ob" -v tb="$tb" -v oc="$oc" -v tc="$tc" -v obc="$obc" -v tbc="$tbc" -v n="$ROUNDS" 'BEGIN {
-    printf "%-18s batch %d  BanStudio %7.1f images/s  PyTorch %7.1f images/s  ratio %.2f  |  CPU ms/image: ours %.2f, PyTorch %.2f, ratio %.2f  |  BAN step: ours %.2fx, PyTorch %.2fx a label step (processor time: %.2fx, %.2fx)  (medians of %d rounds)\n", m, b, o, t, o / t, oc, tc, tc / oc, ob, tb, obc, tbc, n }'
+  awk -v m="$model" -v b="$batch" -v u="$unit" -v cu="$cpu_unit" -v o="$o" -v t="$t" -v ob="$ob" -v tb="$tb" -v oc="$oc" -v tc="$tc" -v obc="$obc" -v tbc="$tbc" -v n="$ROUNDS" 'BEGIN {
+    printf "%-18s batch %d  BanStudio %7.1f %s/s  PyTorch %7.1f %s/s  ratio %.2f  |  CPU ms/%s: ours %.2f, PyTorch %.2f, ratio %.2f  |  BAN step: ours %.2fx, PyTorch %.2fx a label step (processor time: %.2fx, %.2fx)  (medians of %d rounds)\n", m, b, o, u, t, u, o / t, cu, oc, tc, tc / oc, ob, tb, obc, tbc, n }'
 done
 grep -h "peak memory" "$LOG/o.txt" | sed 's/^/last BanStudio run: /'
 grep -h "peak memory" "$LOG/t.txt" | sed 's/^/last PyTorch run:   /'

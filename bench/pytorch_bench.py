@@ -7,8 +7,16 @@ uint8 CIFAR-shaped data held as one tensor, a fresh randperm per repeat, batched
 padding, one gather) and horizontal flip, per-channel normalisation, SGD with Nesterov momentum 0.9 and
 weight decay 5e-4, label cross-entropy; the BAN step adds the teacher's forward in eval() under
 inference_mode and the soft cross-entropy of Eqs. 2-3. Initialisation differs (irrelevant to speed).
+
+Language models (LSTM-LxU, e.g. LSTM-2x200) as BanStudio's SequenceTrainer trains them, in tokens/s: random word
+ids over a 10,000-word vocabulary batchified into [rows, batch], 35-step windows, the hidden state carried and
+detached, dropout on the embedding output, between layers and before the tied softmax (as the preset), cross-entropy
+averaged over the window's words times 35 (summed over steps, averaged over sequences), the loss read every step
+(the trainer's non-finite check), gradient norm clipped to 5, plain SGD at lr 1; the BAN+L step adds the teacher's
+forward in eval() without gradients, carrying its own state, and the soft cross-entropy plus the label one.
 """
 import argparse
+import math
 import resource
 import statistics
 import time
@@ -91,15 +99,36 @@ class DenseNetBC(nn.Module):
         return self.classifier(F.adaptive_avg_pool2d(self.features(self.conv0(x)), 1).flatten(1))
 
 
+class LstmLanguageModel(nn.Module):
+    """BanStudio's LstmLanguageModel with tied weights: embedding, dropout, LSTM (dropout between layers), dropout, tied softmax."""
+
+    def __init__(self, layers, units, vocabulary, dropout):
+        super().__init__()
+        self.encoder = nn.Embedding(vocabulary, units)
+        self.drop = nn.Dropout(dropout)
+        self.rnn = nn.LSTM(units, units, layers, dropout=dropout if layers > 1 else 0)
+        self.decoder = nn.Linear(units, vocabulary)
+        self.decoder.weight = self.encoder.weight
+
+    def forward(self, words, state):
+        output, state = self.rnn(self.drop(self.encoder(words)), state)
+        return self.decoder(self.drop(output)), state
+
+
+# The dropout of BanStudio's language-model presets (ModelPresets.cs); the CPU preset LSTM-2x200 uses 0.2.
+LSTM_DROPOUT = {"LSTM-2x200": 0.2, "LSTM-1x1500": 0.65, "LSTM-2x1500": 0.65}
+
+
 def build(name, classes):
     parts = name.split("-")
     if parts[0] == "WRN":
         return WideResNet(int(parts[1]), int(parts[2]), classes)
     if name.startswith("DenseNet-BC-"):
         return DenseNetBC(int(parts[2]), int(parts[3]), classes)
-    # Hook for the language models (e.g. "LSTM-2x200" at batch 32 x 35 steps): add the same definition as
-    # BanStudio's once the PTB models are merged, and report tokens/s.
-    raise SystemExit(f"pytorch_bench.py: no PyTorch definition for {name}; known: WRN-d-k, DenseNet-BC-d-k")
+    if parts[0] == "LSTM" and name in LSTM_DROPOUT:
+        layers, units = (int(v) for v in parts[1].split("x"))
+        return LstmLanguageModel(layers, units, classes, LSTM_DROPOUT[name])
+    raise SystemExit(f"pytorch_bench.py: no PyTorch definition for {name}; known: WRN-d-k, DenseNet-BC-d-k, {', '.join(LSTM_DROPOUT)}")
 
 
 class Loader:
@@ -163,6 +192,39 @@ def epoch(model, teacher, loader, optimizer, cpu=None):
     return seen / (time.perf_counter() - start)
 
 
+def sequence_epoch(model, teacher, data, window, optimizer, cpu=None):
+    """One timed pass over [rows, batch] word ids in BPTT windows, as SequenceTrainer.TrainEpoch does it."""
+    model.train()
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    state = teacher_state = None
+    loss_sum, wrong, seen = 0.0, 0, 0
+    start, processor = time.perf_counter(), time.process_time()
+    for i in range(0, data.shape[0] - 1, window):
+        x, y = data[i:i + window], data[i + 1:i + 1 + window].flatten()
+        logits, state = model(x, state)
+        state = tuple(s.detach() for s in state)  # truncated BPTT
+        flat = logits.view(-1, logits.shape[-1])
+        loss = F.cross_entropy(flat, y)
+        if teacher is not None:
+            with torch.no_grad():
+                t, teacher_state = teacher(x, teacher_state)
+            loss = -(t.view_as(flat).softmax(1) * flat.log_softmax(1)).sum(1).mean() + loss
+        value = loss.item()
+        if not math.isfinite(value):
+            raise SystemExit("loss became non-finite")
+        optimizer.zero_grad()
+        (loss * x.shape[0]).backward()
+        nn.utils.clip_grad_norm_(parameters, 5)
+        optimizer.step()
+        label_loss = value if teacher is None else F.cross_entropy(flat.detach(), y).item()
+        loss_sum += label_loss * y.shape[0]
+        wrong += flat.argmax(1).ne(y).sum().item()
+        seen += y.shape[0]
+    if cpu is not None:
+        cpu.append(1000 * (time.process_time() - processor) / seen)
+    return seen / (time.perf_counter() - start)
+
+
 def main():
     a = argparse.ArgumentParser()
     a.add_argument("--model", required=True)
@@ -172,40 +234,63 @@ def main():
     a.add_argument("--repeats", type=int, default=3)
     a.add_argument("--threads", type=int, required=True)
     a.add_argument("--classes", type=int, default=10)
+    a.add_argument("--vocabulary", type=int, default=10_000)
+    a.add_argument("--window", type=int, default=35)
     a.add_argument("--no-ban", action="store_true")
     o = a.parse_args()
     torch.set_num_threads(o.threads)
     torch.manual_seed(1)
     g = torch.Generator().manual_seed(1)
-    model, teacher = build(o.model, o.classes), build(o.model, o.classes)
+    language = o.model.startswith("LSTM-")
+    classes = o.vocabulary if language else o.classes
+    model, teacher = build(o.model, classes), build(o.model, classes)
     teacher.eval()
     params = sum(p.numel() for p in model.parameters())
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    if language:
+        # The language models' schedule (docs/language-models.md): plain SGD at lr 1, clipping in sequence_epoch.
+        optimizer = torch.optim.SGD(model.parameters(), lr=1)
+        unit, step_items = "tokens", o.batch * o.window
 
-    def data(steps):
-        n = steps * o.batch
-        return Loader(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
-                      torch.randint(0, o.classes, (n,), generator=g), o.batch, g)
+        def data(steps):
+            return torch.randint(0, o.vocabulary, (steps * o.window + 1, o.batch), generator=g)
+
+        def run(d, t, cpu=None):
+            return sequence_epoch(model, t, d, o.window, optimizer, cpu)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True)
+        unit, step_items = "images", o.batch
+
+        def data(steps):
+            n = steps * o.batch
+            return Loader(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
+                          torch.randint(0, o.classes, (n,), generator=g), o.batch, g)
+
+        def run(d, t, cpu=None):
+            return epoch(model, t, d, optimizer, cpu)
 
     print(f"pytorch {torch.__version__} {o.model} ({params / 1e6:.2f}M parameters): batch {o.batch}, {o.steps} steps x "
           f"{o.repeats} repeats after {o.warmup} warm-up, {torch.get_num_threads()} threads", flush=True)
+    print(f"parameters {params:,}")
     timed = data(o.steps)
     if o.warmup > 0:
         warm = data(o.warmup)
-        epoch(model, None, warm, optimizer)
+        run(warm, None)
         if not o.no_ban:
-            epoch(model, teacher, warm, optimizer)
+            run(warm, teacher)
     label, ban, cpu, ban_cpu = [], [], [], []
     for r in range(o.repeats):
-        label.append(epoch(model, None, timed, optimizer, cpu))
+        label.append(run(timed, None, cpu))
         if not o.no_ban:
-            ban.append(epoch(model, teacher, timed, optimizer, ban_cpu))
-        print(f"  repeat {r + 1}/{o.repeats}: label-only {label[-1]:.1f} images/s" + ("" if o.no_ban else f", BAN {ban[-1]:.1f} images/s"), flush=True)
+            ban.append(run(timed, teacher, ban_cpu))
+        print(f"  repeat {r + 1}/{o.repeats}: label-only {label[-1]:.1f} {unit}/s" + ("" if o.no_ban else f", BAN {ban[-1]:.1f} {unit}/s"), flush=True)
     median = statistics.median(label)
-    print(f"{median:.1f} images/s  {o.model} label-only training step, median of {len(label)} ({1000 * o.batch / median:.0f} ms a step)")
-    print(f"cpu {statistics.median(cpu):.2f} ms per image (processor time of all threads, label-only, median)")
+    print(f"{median:.1f} {unit}/s  {o.model} label-only training step, median of {len(label)} ({1000 * step_items / median:.0f} ms a step)")
+    if language:
+        print(f"cpu {1000 * statistics.median(cpu):.2f} ms per 1000 tokens (processor time of all threads, label-only, median)")
+    else:
+        print(f"cpu {statistics.median(cpu):.2f} ms per image (processor time of all threads, label-only, median)")
     if ban:
-        print(f"BAN step {statistics.median([l / b for l, b in zip(label, ban)]):.2f}x a label-only step ({statistics.median(ban):.1f} images/s; "
+        print(f"BAN step {statistics.median([l / b for l, b in zip(label, ban)]):.2f}x a label-only step ({statistics.median(ban):.1f} {unit}/s; "
               f"in processor time {statistics.median([b / l for b, l in zip(ban_cpu, cpu)]):.2f}x)")
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB resident")
 

@@ -17,14 +17,17 @@ public sealed class BenchVerbTests
         return (code, output.ToString(), error.ToString());
     }
 
-    [Fact]
-    public async Task An_unknown_model_is_refused_with_the_names_that_exist()
+    [Theory]
+    [InlineData("WRN-16-5")]
+    [InlineData("LSTM-3x200")]
+    public async Task An_unknown_model_is_refused_with_the_names_that_exist(string name)
     {
-        var (code, output, error) = await Run("bench", "--model", "WRN-16-5");
+        var (code, output, error) = await Run("bench", "--model", name);
         Assert.Equal(2, code);
-        Assert.Contains("no preset is called \"WRN-16-5\"", error);
+        Assert.Contains($"no preset is called \"{name}\"", error);
         Assert.Contains("WRN-16-4", error);
         Assert.Contains("DenseNet-BC-40-12", error);
+        Assert.Contains("LSTM-2x200", error);
         Assert.Equal("", output);
     }
 
@@ -45,6 +48,24 @@ public sealed class BenchVerbTests
         Assert.Matches(@"loader alone \d+ images/s", output);
         Assert.Matches(@"peak memory [1-9]\d* MiB resident", output);
         Assert.Contains($"CPU ({TorchThreads.PhysicalCores()} threads)", output);
+    }
+
+    [Fact]
+    public async Task The_lstm_language_model_bench_prints_tokens_per_second_its_parameters_and_the_ban_step()
+    {
+        var (code, output, error) = await Run("bench", "--model", "LSTM-2x200", "--batch", "4", "--steps", "1", "--repeats", "1", "--warmup", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("35-word windows of random ids, vocabulary 10,000", output);
+        // The PTB vocabulary and the preset's tied 2x200 LSTM: the count pytorch_bench.py must print too.
+        Assert.Contains("parameters 2,653,200", output);
+        var headline = Regex.Match(output, @"^(\d+\.\d) tokens/s  LSTM-2x200 label-only training step, median of 1 \((\d+) ms a step\)", RegexOptions.Multiline);
+        Assert.True(headline.Success, output);
+        Assert.True(double.Parse(headline.Groups[1].Value, CultureInfo.InvariantCulture) > 0, output);
+        Assert.Matches(@"label-only \d+\.\d tokens/s, BAN \d+\.\d tokens/s", output);
+        Assert.Matches(@"cpu \d+\.\d\d ms per 1000 tokens", output);
+        Assert.Matches(@"BAN step \d+\.\d\dx a label-only step \(\d+\.\d tokens/s; in processor time \d+\.\d\dx; BAN\+L", output);
+        Assert.Matches(@"peak memory [1-9]\d* MiB resident", output);
+        Assert.DoesNotContain("images/s", output);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BanStudio.Training.Benchmarks;
+using BanStudio.Training.Language;
 using BanStudio.Training.Models;
 using BanStudio.Training.Training;
 
@@ -8,23 +9,24 @@ namespace BanStudio.Web.Cli;
 
 /// <summary>
 /// <c>bench --model WRN-16-4 --batch 64 --steps 12</c>: training throughput of a preset on random CIFAR-shaped
-/// data, the cost of a born-again step relative to a label-only one, and peak memory; or, with
+/// data (a language model, e.g. LSTM-2x200: on random word ids, in tokens/s, one step a 35-word BPTT window), the
+/// cost of a born-again step relative to a label-only one, and peak memory; or, with
 /// <c>--epochs-memory N</c>, memory after each of N epochs of a small born-again training.
 /// </summary>
 public static class BenchVerb
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var model = new Option<string?>("--model") { Description = "A preset as `models` prints it, e.g. WRN-16-4 or DenseNet-BC-40-12." };
+        var model = new Option<string?>("--model") { Description = "A preset as `models` prints it, e.g. WRN-16-4, DenseNet-BC-40-12 or LSTM-2x200." };
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
-        var steps = new Option<int>("--steps") { Description = "Timed training steps per repeat.", DefaultValueFactory = _ => 12 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps per repeat (language models: 35-word BPTT windows).", DefaultValueFactory = _ => 12 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (allocator, kernel caches).", DefaultValueFactory = _ => 2 };
         var repeats = new Option<int>("--repeats") { Description = "Repeats; the median is reported.", DefaultValueFactory = _ => 3 };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: the physical cores)." };
         var noBan = new Option<bool>("--no-ban") { Description = "Time label-only steps only." };
         var memory = new Option<int?>("--epochs-memory") { Description = "Instead: train a small born-again student N epochs and print memory per epoch (default model WRN-10-1)." };
-        var command = new Command("bench", "Measure training throughput (images/s), the BAN step's cost, and memory.")
+        var command = new Command("bench", "Measure training throughput (images/s, or tokens/s for language models), the BAN step's cost, and memory.")
         {
             model, batch, steps, warmup, repeats, device, threads, noBan, memory,
         };
@@ -50,16 +52,26 @@ public static class BenchVerb
                 Model = spec, BatchSize = parse.GetValue(batch), Steps = parse.GetValue(steps), WarmupSteps = parse.GetValue(warmup),
                 Repeats = parse.GetValue(repeats), Ban = !parse.GetValue(noBan), Device = DeviceChoice.Resolve(parse.GetValue(device)),
             };
+            bool language = spec is LanguageModelSpec;
+            string input = language ? $"{options.Window}-word windows of random ids, vocabulary {options.Vocabulary:N0}" : $"input {options.Shape}";
             output.WriteLine($"bench {spec.DisplayName}: batch {options.BatchSize}, {options.Steps} steps x {options.Repeats} repeats after " +
-                             $"{options.WarmupSteps} warm-up, input {options.Shape}, {DeviceChoice.Describe(options.Device)}, load {LoadAverage()}");
+                             $"{options.WarmupSteps} warm-up, {input}, {DeviceChoice.Describe(options.Device)}, load {LoadAverage()}");
             var r = StepBenchmark.Run(options, line => output.WriteLine("  " + line));
-            output.WriteLine(Format($"{r.LabelMedian:0.0} images/s  {r.Model} label-only training step, median of {r.LabelImagesPerSecond.Count} ({1000 * options.BatchSize / r.LabelMedian:0} ms a step)"));
-            output.WriteLine(Format($"cpu {r.LabelCpuMedian:0.00} ms per image (processor time of all threads, label-only, median)"));
+            output.WriteLine($"parameters {r.Parameters:N0}");
+            double stepItems = options.BatchSize * (language ? options.Window : 1);
+            output.WriteLine(Format($"{r.LabelMedian:0.0} {r.Unit}/s  {r.Model} label-only training step, median of {r.LabelImagesPerSecond.Count} ({1000 * stepItems / r.LabelMedian:0} ms a step)"));
+            output.WriteLine(language
+                ? Format($"cpu {1000 * r.LabelCpuMedian:0.00} ms per 1000 tokens (processor time of all threads, label-only, median)")
+                : Format($"cpu {r.LabelCpuMedian:0.00} ms per image (processor time of all threads, label-only, median)"));
+            string banStep = language ? "BAN+L: teacher forward in eval() without gradients" : "teacher forward in inference mode";
             if (r.BanRelative is { } relative)
-                output.WriteLine(Format($"BAN step {relative:0.00}x a label-only step ({r.BanMedian:0.0} images/s; in processor time {r.BanRelativeCpu:0.00}x; teacher forward in inference mode + student forward/backward)"));
-            output.WriteLine(Format($"loader alone {r.LoaderImagesPerSecond:0} images/s = {r.LoaderImagesPerSecond / r.LabelMedian:0}x training"));
-            var sgd = OptimizerBenchmark.TorchSharpSgd(spec, options.Shape, options.Device);
-            output.WriteLine(Format($"optimizer zero_grad + step {sgd.Milliseconds:0.00} ms over {sgd.Tensors} parameter tensors = {sgd.Milliseconds / (1000 * options.BatchSize / r.LabelMedian) * 100:0.0}% of a label-only step"));
+                output.WriteLine(Format($"BAN step {relative:0.00}x a label-only step ({r.BanMedian:0.0} {r.Unit}/s; in processor time {r.BanRelativeCpu:0.00}x; {banStep} + student forward/backward)"));
+            if (r.LoaderImagesPerSecond is { } loader)
+            {
+                output.WriteLine(Format($"loader alone {loader:0} images/s = {loader / r.LabelMedian:0}x training"));
+                var sgd = OptimizerBenchmark.TorchSharpSgd(spec, options.Shape, options.Device);
+                output.WriteLine(Format($"optimizer zero_grad + step {sgd.Milliseconds:0.00} ms over {sgd.Tensors} parameter tensors = {sgd.Milliseconds / (1000 * options.BatchSize / r.LabelMedian) * 100:0.0}% of a label-only step"));
+            }
             output.WriteLine($"peak memory {ProcessMemory.Mib(r.PeakResidentBytes)} resident");
             return 0;
         });
