@@ -74,6 +74,32 @@ public sealed class HeadlessRunTests : IDisposable
         using var count = connection.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM Experiments";
         Assert.Equal(1L, count.ExecuteScalar());
+
+        // Marked running by a process that is alive (another CLI, or the app): a second run refuses and touches nothing.
+        using var sleeper = System.Diagnostics.Process.Start("sleep", "60");
+        string owner = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{sleeper.Id}@{sleeper.StartTime.ToUniversalTime().Ticks}");
+        using (var mark = connection.CreateCommand())
+        {
+            mark.CommandText = "UPDATE Experiments SET Status = 'running', Owner = $owner";
+            mark.Parameters.AddWithValue("$owner", owner);
+            Assert.Equal(1, mark.ExecuteNonQuery());
+        }
+        var refused = await Run("run", spec, "--out", outDir, "--database", database);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains($"experiment 1 is being trained right now by process {owner}", refused.Err);
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT Status || ' ' || Owner FROM Experiments";
+            Assert.Equal($"running {owner}", read.ExecuteScalar());
+        }
+
+        // Once that process is gone, the same command resumes the experiment.
+        sleeper.Kill();
+        await sleeper.WaitForExitAsync();
+        var resumed = await Run("run", spec, "--out", outDir, "--database", database);
+        Assert.True(resumed.Code == 0, resumed.Err + resumed.Out);
+        Assert.Contains("by a process that is gone: resuming it", resumed.Err);
     }
 
     [Fact]

@@ -52,6 +52,7 @@ public static class RunVerb
         string folder = outDir?.FullName ?? Path.Combine(Path.GetFullPath(options.RunsDirectory), SpecFiles.Slug(spec.Name));
         var executor = services.GetRequiredService<ExperimentExecutor>();
         var experiment = await StudioStore.QueueAsync(dbFactory, executor, spec, folder, error.WriteLine, ct);
+        if (experiment is null) return TrainVerb.ExitCodes.TrainingFailed;
         output.WriteLine($"{spec.Name}: experiment {experiment.Id} in {options.DatabaseFullPath}");
 
         var finished = new List<ModelResult>();

@@ -31,17 +31,24 @@ public static class StudioStore
     /// <summary>
     /// The experiment to train, queued: the one that last ran this same spec in this folder (so a re-run
     /// continues it, as its checkpoints do), else a new one. <paramref name="warn"/> hears when that one was
-    /// still marked running: a run that was killed, which is resumed, or one still going in another process.
+    /// still marked running by a process that is gone (it is resumed), and null comes back when a live process
+    /// is still training it (the caller stops: two trainings of one folder would overwrite each other).
     /// </summary>
-    public static async Task<Experiment> QueueAsync(IDbContextFactory<StudioDb> dbFactory, ExperimentExecutor executor,
+    public static async Task<Experiment?> QueueAsync(IDbContextFactory<StudioDb> dbFactory, ExperimentExecutor executor,
         ExperimentSpec spec, string folder, Action<string> warn, CancellationToken ct)
     {
         string json = SpecJson.Write(spec);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var previous = await db.Experiments.Where(e => e.Folder == folder).OrderByDescending(e => e.Id).FirstOrDefaultAsync(ct);
         if (previous is null || previous.SpecJson != json) return await executor.CreateAsync(spec, folder, ct);
+        if (previous.Status == ExperimentStatus.Running && ProcessOwner.IsAlive(previous.Owner) && previous.Owner != ProcessOwner.Current)
+        {
+            // Two trainings in one folder would overwrite each other's checkpoints and rows.
+            warn($"experiment {previous.Id} is being trained right now by process {previous.Owner} in {folder}: wait for it, cancel it from the app, or give this run another --out folder");
+            return null;
+        }
         if (previous.Status == ExperimentStatus.Running)
-            warn($"experiment {previous.Id} was still marked running in {folder}: resuming it (if another run is still training there, stop one of them)");
+            warn($"experiment {previous.Id} was still marked running in {folder}, by a process that is gone: resuming it");
         previous.Status = ExperimentStatus.Queued;
         previous.Reason = null;
         previous.FinishedAt = null;
