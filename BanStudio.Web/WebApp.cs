@@ -53,6 +53,7 @@ public static class WebApp
         AccessControl.Add(builder);
 
         var app = builder.Build();
+        CrossSiteGuard.Use(app);
         AccessControl.Use(app);
         app.MapOpenApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
