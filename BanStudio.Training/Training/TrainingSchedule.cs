@@ -6,7 +6,7 @@ public enum LearningRateSchedule
     Cosine,
     /// <summary>
     /// Language models (paper 4.2): lr multiplied by <see cref="TrainingSchedule.Gamma"/> after an epoch whose
-    /// validation perplexity did not improve on the previous epoch's by more than <see cref="TrainingSchedule.PlateauThreshold"/>.
+    /// validation perplexity did not improve on the previous epoch's by at least <see cref="TrainingSchedule.PlateauThreshold"/>.
     /// </summary>
     Plateau,
 }
