@@ -159,6 +159,18 @@ public sealed class SequenceTrainingTests
         Assert.Contains(textForCnn, e => e.Field == "schedule.schedule");
         Assert.Contains(textForCnn, e => e.Field == "schedule.clipGradNorm");
 
+        // Limits too small for the batch's streams are refused before training, naming the limit and the batch.
+        var tooFewWords = ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = lstm, Dataset = new(TextDatasets.BuiltinText, TrainLimit: 100, TestLimit: 100), Schedule = Sgd(1, 64),
+        });
+        Assert.Contains(tooFewWords, e => e.Field == "dataset.testLimit" && e.Message.Contains("schedule.batchSize = 64") && e.Message.Contains("128"));
+        Assert.Contains(tooFewWords, e => e.Field == "dataset.trainLimit");
+        Assert.DoesNotContain(ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = lstm, Dataset = new(TextDatasets.BuiltinText, TrainLimit: 128, TestLimit: 128), Schedule = Sgd(1, 64),
+        }), e => e.Field is "dataset.testLimit" or "dataset.trainLimit");
+
         Assert.Contains(new LstmSpec(0, Layers: 9, Dropout: 1) { EmbeddingSize = 5 }.Validate().Select(e => e.Field), f => f == "units");
         var fields = new LstmSpec(10, Layers: 9, Dropout: 1) { EmbeddingSize = 5 }.Validate().Select(e => e.Field).ToList();
         Assert.Equal(["dropout", "layers", "embeddingSize"], fields);

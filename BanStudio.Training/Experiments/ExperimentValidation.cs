@@ -68,6 +68,14 @@ public static class ExperimentValidation
             yield return new("dataset.kind", $"\"{spec.Dataset.Kind}\" is a text corpus, for the language-model families (lstm, cnnlstm); {spec.Teacher.DisplayName} needs images");
         if (spec.Student is not null && (spec.Student is Language.LanguageModelSpec) != language)
             yield return new("student", $"the teacher {spec.Teacher.DisplayName} and the student {spec.Student.DisplayName} must both be language models or both image models");
+        // Each of the batch's streams needs a word and its successor; caught here, not after an epoch of training.
+        if (language && spec.Schedule is { BatchSize: > 0 } lm)
+        {
+            if (spec.Dataset.TrainLimit is { } train && train < 2 * lm.BatchSize)
+                yield return new("dataset.trainLimit", $"{train:N0} words cannot fill schedule.batchSize = {lm.BatchSize} streams of at least 2 words; give at least {2 * lm.BatchSize:N0} or a smaller batch");
+            if (spec.Dataset.TestLimit is { } test && test < 2 * lm.BatchSize)
+                yield return new("dataset.testLimit", $"{test:N0} validation/test words cannot fill schedule.batchSize = {lm.BatchSize} evaluation streams of at least 2 words; give at least {2 * lm.BatchSize:N0} or a smaller batch");
+        }
         if (!language && spec.Schedule is { } s)
         {
             if (s.Schedule == LearningRateSchedule.Plateau)
