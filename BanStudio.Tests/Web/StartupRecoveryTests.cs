@@ -54,6 +54,22 @@ public sealed class StartupRecoveryTests : IDisposable
         using var cancel = await host.Http.PostAsync("/api/experiments/1/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, cancel.StatusCode);
         Assert.Contains("another process", await cancel.Content.ReadAsStringAsync());
+        using var notYours = await host.Http.PostAsync("/api/experiments/1/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, notYours.StatusCode);
+
+        // A CLI run killed while the app is up leaves "running" with a dead owner: resumable at once.
+        await using (var db = new StudioDb(options))
+        {
+            var killed = Stored("killed", ExperimentStatus.Running, 3);
+            killed.Owner = "2147483645@0";
+            db.Experiments.Add(killed);
+            await db.SaveChangesAsync();
+        }
+        using var resume = await host.Http.PostAsync("/api/experiments/3/resume", null);
+        Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while ((await host.GetAsync(3)).Status is not ("completed" or "failed") && DateTime.UtcNow < deadline) await Task.Delay(200);
+        Assert.Equal("completed", (await host.GetAsync(3)).Status);
     }
 
     [Fact]

@@ -45,8 +45,13 @@ public sealed class ExperimentControl(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
         if (experiment is null) return new(ControlOutcome.NotFound, "");
+        // "Running" by a process that is gone (a CLI run killed while the app is up) is as interrupted: resumable
+        // now, not only after the app's next start. Conditional on that owner, so a new owner in between wins.
+        string? deadOwner = experiment.Status == ExperimentStatus.Running && !queue.IsRunningHere(id)
+            && !ProcessOwner.IsAlive(experiment.Owner) ? experiment.Owner : null;
         int requeued = await db.Experiments
-            .Where(e => e.Id == id && e.Status != ExperimentStatus.Queued && e.Status != ExperimentStatus.Running)
+            .Where(e => e.Id == id && ((e.Status != ExperimentStatus.Queued && e.Status != ExperimentStatus.Running)
+                || (deadOwner != null && e.Status == ExperimentStatus.Running && e.Owner == deadOwner)))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Queued)
                 .SetProperty(e => e.Reason, (string?)null).SetProperty(e => e.FinishedAt, (DateTimeOffset?)null), ct);
         if (requeued == 0)
