@@ -115,6 +115,15 @@ public sealed class AccessTokenTests(Chromium chromium) : IClassFixture<Chromium
             Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
         Assert.Equal("[]", await holder.GetStringAsync("/api/experiments"));
 
+        // A stale cookie (the token was changed) does not shadow the right ?access_token=, which replaces it.
+        using (var stale = new HttpRequestMessage(HttpMethod.Get, $"/api/experiments?{AccessTokenHandler.QueryName}={Token}"))
+        {
+            stale.Headers.Add("Cookie", $"{AccessTokenHandler.CookieName}=old-token-0123456789");
+            using var answer = await anonymous.SendAsync(stale);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Contains(answer.Headers.GetValues("Set-Cookie"), c => c.StartsWith($"{AccessTokenHandler.CookieName}={Token}", StringComparison.Ordinal));
+        }
+
         // The hub: refused without the token, served with it.
         var stranger = new HubConnectionBuilder().WithUrl(new Uri(address, "/hubs/training")).Build();
         var denied = await Assert.ThrowsAsync<HttpRequestException>(() => stranger.StartAsync());

@@ -26,12 +26,13 @@ public sealed class AccessTokenHandler(
             ? h["Bearer ".Length..].Trim() : null;
         string? cookie = Request.Cookies[CookieName];
         string? query = Request.Query[QueryName].FirstOrDefault();
-        string? presented = header ?? cookie ?? query;
+        // The query before the cookie: after the token changes, opening ?access_token=NEW must replace a stale cookie.
+        string? presented = header ?? query ?? cookie;
         if (string.IsNullOrEmpty(presented)) return Task.FromResult(AuthenticateResult.NoResult());
         if (!Matches(presented)) return Task.FromResult(AuthenticateResult.Fail("the access token does not match Studio:AccessToken"));
 
         // A browser shows the token in the address bar once; afterwards the cookie carries it (also to the Blazor circuit).
-        if (header is null && cookie is null && !Response.HasStarted)
+        if (header is null && presented != cookie && !Response.HasStarted)
             Response.Cookies.Append(CookieName, presented, new CookieOptions
             {
                 HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = Request.IsHttps, Path = "/", IsEssential = true,
