@@ -30,7 +30,8 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         var page = await chromium.OpenAsync(host.Address);
         await Expect(page.GetByText("No experiments yet")).ToBeVisibleAsync();
 
-        int id = await host.SubmitAsync(StudioHost.TinySpec("browser-progress", generations: 2, epochs: 3));
+        // 10 epochs a model: long enough (seconds a step) that the throttled dashboard shows the bar part-way on a fast machine.
+        int id = await host.SubmitAsync(StudioHost.TinySpec("browser-progress", generations: 2, epochs: 10));
 
         // Teacher, BAN-1, BAN-2, Ens*2: four steps. The bar must be seen part-way, then full.
         var first = await DashboardPage.WaitForAsync(page, "browser-progress", "r => r.total === 4");
@@ -54,8 +55,8 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
 
         var metrics = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page,
             () => DashboardPage.ClickDownloadLinkAsync(page, $"/api/experiments/{id}/metrics.csv")));
-        Assert.Equal(9, metrics.Count); // three trained runs, three epochs each
-        Assert.Equal(["1", "2", "3"], metrics.Where(m => m["run_key"] == "seed-1/ban-2").Select(m => m["epoch"]));
+        Assert.Equal(30, metrics.Count); // three trained runs, ten epochs each
+        Assert.Equal(Enumerable.Range(1, 10).Select(e => e.ToString(CultureInfo.InvariantCulture)), metrics.Where(m => m["run_key"] == "seed-1/ban-2").Select(m => m["epoch"]));
         Assert.Equal(details.Runs[2].FinalTestError, double.Parse(metrics[^1]["test_error"], CultureInfo.InvariantCulture));
     }
 
