@@ -66,7 +66,7 @@ public sealed class LiveViewersTests(ITestOutputHelper output) : IDisposable
         for (int round = 0; round < 2; round++)
         {
             int quiet = await host.SubmitAsync(Spec($"no-viewers-{round}"));
-            Assert.Equal("completed", (await WaitUntilFinishedAsync(host, quiet)).Status);
+            Assert.Equal("completed", (await host.WaitUntilFinishedAsync(quiet, Patience)).Status);
             without.Add(await ThroughputAsync(host, quiet));
             with.Add(await WatchedRunAsync(host, quiet + 1, $"twenty-viewers-{round}"));
         }
@@ -118,14 +118,4 @@ public sealed class LiveViewersTests(ITestOutputHelper output) : IDisposable
             (details.FinishedAt!.Value - details.StartedAt!.Value).TotalSeconds);
     }
 
-    static async Task<BanStudio.Web.Features.Experiments.ExperimentDetails> WaitUntilFinishedAsync(StudioHost host, int id)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var details = await host.GetAsync(id);
-            if (details.Status is not ("queued" or "running") || DateTime.UtcNow > deadline) return details;
-            await Task.Delay(100);
-        }
-    }
 }

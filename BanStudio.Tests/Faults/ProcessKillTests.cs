@@ -95,7 +95,7 @@ public sealed class ProcessKillTests(Chromium chromium) : IClassFixture<Chromium
     {
         await using var host = await StudioHost.StartAsync(_folder.Path);
         int id = await host.SubmitAsync(StudioHost.TinySpec("lost-row", generations: 1, epochs: 2));
-        Assert.Equal("completed", (await WaitUntilFinishedAsync(host, id)).Status);
+        Assert.Equal("completed", (await host.WaitUntilFinishedAsync(id, Patience)).Status);
         string complete = await host.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv");
 
         // What a SIGKILL just after BAN-1's last checkpoint leaves: the checkpoint holds epoch 2, the database does not.
@@ -110,21 +110,11 @@ public sealed class ProcessKillTests(Chromium chromium) : IClassFixture<Chromium
 
         using (var resume = await host.Http.PostAsync($"/api/experiments/{id}/resume", null))
             Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
-        Assert.Equal("completed", (await WaitUntilFinishedAsync(host, id)).Status);
+        Assert.Equal("completed", (await host.WaitUntilFinishedAsync(id, Patience)).Status);
         // Nothing retrained (every step reused), and the row is back with the very same numbers.
         Assert.Equal(complete, await host.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv"));
     }
 
-    static async Task<BanStudio.Web.Features.Experiments.ExperimentDetails> WaitUntilFinishedAsync(StudioHost host, int id)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var details = await host.GetAsync(id);
-            if (details.Status is not ("queued" or "running") || DateTime.UtcNow > deadline) return details;
-            await Task.Delay(100);
-        }
-    }
 
     static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 

@@ -50,7 +50,7 @@ public sealed class TrainingFailureTests(Xunit.Abstractions.ITestOutputHelper ou
         //    Here the loss is finite through epoch 1 and NaN in epoch 2.
         int nan = await host.SubmitAsync(Spec("diverges", Builtin,
             """{ "epochs": 2, "batchSize": 50, "learningRate": 100, "weightDecay": 0.99 }"""));
-        var diverged = await WaitUntilFinishedAsync(host, nan);
+        var diverged = await host.WaitUntilFinishedAsync(nan, Patience);
         Assert.Equal("failed", diverged.Status);
         var at = System.Text.RegularExpressions.Regex.Match(diverged.Reason!, @"^seed-1/teacher: loss became NaN at epoch (\d+), batch(es \d+ to|) \d+");
         Assert.True(at.Success, diverged.Reason);
@@ -71,7 +71,7 @@ public sealed class TrainingFailureTests(Xunit.Abstractions.ITestOutputHelper ou
         // 2. A dataset file cut off half-way: found and valid at submission (the files exist), failed when read.
         int truncated = await host.SubmitAsync(Spec("truncated-data",
             $$"""{ "kind": "fashion-mnist", "path": "{{truncatedFolder}}", "trainLimit": 100, "testLimit": 100 }""", Gentle));
-        var unreadable = await WaitUntilFinishedAsync(host, truncated);
+        var unreadable = await host.WaitUntilFinishedAsync(truncated, Patience);
         Assert.Equal("failed", unreadable.Status);
         Assert.StartsWith("dataset problem: ", unreadable.Reason);
         Assert.Contains(Path.Combine(truncatedFolder, "train-images-idx3-ubyte.gz"), unreadable.Reason);
@@ -86,7 +86,7 @@ public sealed class TrainingFailureTests(Xunit.Abstractions.ITestOutputHelper ou
         Directory.CreateDirectory(Path.Combine(experimentFolder, "seed-1"));
         Directory.CreateSymbolicLink(Path.Combine(experimentFolder, "seed-1", "ban-1"), "/sys/kernel");
         Assert.Equal(unwritable, await host.SubmitAsync(Spec("read-only-checkpoints", Builtin, Gentle)));
-        var refused = await WaitUntilFinishedAsync(host, unwritable);
+        var refused = await host.WaitUntilFinishedAsync(unwritable, Patience);
         Assert.Equal("failed", refused.Status);
         var ban1 = refused.Runs.Single(r => r.Key == "seed-1/ban-1");
         Assert.Equal("failed", ban1.Status);
@@ -108,7 +108,7 @@ public sealed class TrainingFailureTests(Xunit.Abstractions.ITestOutputHelper ou
         // The app still serves and trains: the pages, the list, and a healthy experiment to the end.
         using (var page = await host.Http.GetAsync("/")) Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         int healthy = await host.SubmitAsync(Spec("healthy-after-failures", Builtin, Gentle));
-        var ok = await WaitUntilFinishedAsync(host, healthy);
+        var ok = await host.WaitUntilFinishedAsync(healthy, Patience);
         Assert.Equal("completed", ok.Status);
         Assert.Equal(4, ok.Runs.Count(r => r.Status == "completed"));
         var list = await host.Http.GetStringAsync("/api/experiments");
@@ -131,14 +131,4 @@ public sealed class TrainingFailureTests(Xunit.Abstractions.ITestOutputHelper ou
         return folder;
     }
 
-    static async Task<ExperimentDetails> WaitUntilFinishedAsync(StudioHost host, int id)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var details = await host.GetAsync(id);
-            if (details.Status is not ("queued" or "running") || DateTime.UtcNow > deadline) return details;
-            await Task.Delay(100);
-        }
-    }
 }

@@ -67,9 +67,7 @@ public sealed class StartupRecoveryTests : IDisposable
         }
         using var resume = await host.Http.PostAsync("/api/experiments/3/resume", null);
         Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while ((await host.GetAsync(3)).Status is not ("completed" or "failed") && DateTime.UtcNow < deadline) await Task.Delay(200);
-        Assert.Equal("completed", (await host.GetAsync(3)).Status);
+        Assert.Equal("completed", (await host.WaitUntilFinishedAsync(3, TimeSpan.FromMinutes(3))).Status);
     }
 
     [Fact]

@@ -71,6 +71,18 @@ public sealed class StudioHost : IAsyncDisposable
     public async Task<ExperimentDetails> GetAsync(int id) =>
         (await Http.GetFromJsonAsync<ExperimentDetails>($"/api/experiments/{id}"))!;
 
+    /// <summary>Polls until the experiment is neither queued nor running, or <paramref name="patience"/> runs out; returns what it last saw.</summary>
+    public async Task<ExperimentDetails> WaitUntilFinishedAsync(int id, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            var details = await GetAsync(id);
+            if (details.Status is not ("queued" or "running") || DateTime.UtcNow > deadline) return details;
+            await Task.Delay(100);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
