@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using BanStudio.Tests.Web;
 using BanStudio.Web.Features.Experiments;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -86,25 +85,11 @@ public sealed partial class AppProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    public async Task<HubConnection> ConnectHubAsync()
-    {
-        var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(Address, "/hubs/training"))
-            .AddJsonProtocol(o => o.PayloadSerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)
-            .Build();
-        await hub.StartAsync();
-        return hub;
-    }
+    public Task<HubConnection> ConnectHubAsync() => StudioHost.ConnectHubAsync(Address);
 
-    public async Task<int> SubmitAsync(string specJson)
-    {
-        using var response = await Http.PostAsync("/api/experiments", new StringContent(specJson, System.Text.Encoding.UTF8, "application/json"));
-        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<SubmittedExperiment>())!.Id;
-    }
+    public Task<int> SubmitAsync(string specJson) => StudioHost.SubmitAsync(Http, specJson);
 
-    public async Task<ExperimentDetails> GetAsync(int id) =>
-        (await Http.GetFromJsonAsync<ExperimentDetails>($"/api/experiments/{id}"))!;
+    public Task<ExperimentDetails> GetAsync(int id) => StudioHost.GetAsync(Http, id);
 
     public async ValueTask DisposeAsync()
     {

@@ -49,27 +49,35 @@ public sealed class StudioHost : IAsyncDisposable
     }
 
     /// <summary>A client of /hubs/training, started; it speaks the same JSON (NaN allowed) as the server.</summary>
-    public async Task<HubConnection> ConnectHubAsync()
+    public Task<HubConnection> ConnectHubAsync() => ConnectHubAsync(Address);
+
+    /// <summary>The same, for an app at <paramref name="address"/> (also one in its own process: AppProcess).</summary>
+    public static async Task<HubConnection> ConnectHubAsync(Uri address)
     {
         var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(Address, "/hubs/training"))
+            .WithUrl(new Uri(address, "/hubs/training"))
             .AddJsonProtocol(o => o.PayloadSerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)
             .Build();
         await hub.StartAsync();
         return hub;
     }
 
-    public async Task<int> SubmitAsync(string specJson)
+    public Task<int> SubmitAsync(string specJson) => SubmitAsync(Http, specJson);
+
+    /// <summary>POST /api/experiments through <paramref name="http"/>: 201 with the new id in Location, or the test fails.</summary>
+    public static async Task<int> SubmitAsync(HttpClient http, string specJson)
     {
-        using var response = await Http.PostAsync("/api/experiments", new StringContent(specJson, System.Text.Encoding.UTF8, "application/json"));
+        using var response = await http.PostAsync("/api/experiments", new StringContent(specJson, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<SubmittedExperiment>();
         Assert.Equal($"/api/experiments/{body!.Id}", response.Headers.Location?.OriginalString);
         return body.Id;
     }
 
-    public async Task<ExperimentDetails> GetAsync(int id) =>
-        (await Http.GetFromJsonAsync<ExperimentDetails>($"/api/experiments/{id}"))!;
+    public Task<ExperimentDetails> GetAsync(int id) => GetAsync(Http, id);
+
+    public static async Task<ExperimentDetails> GetAsync(HttpClient http, int id) =>
+        (await http.GetFromJsonAsync<ExperimentDetails>($"/api/experiments/{id}"))!;
 
     /// <summary>Polls until the experiment is neither queued nor running, or <paramref name="patience"/> runs out; returns what it last saw.</summary>
     public async Task<ExperimentDetails> WaitUntilFinishedAsync(int id, TimeSpan patience)
