@@ -65,7 +65,7 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
     {
         await using var host = await StudioHost.StartAsync(_folder.Path);
         var page = await chromium.OpenAsync(host.Address);
-        int id = await host.SubmitAsync(StudioHost.TinySpec("browser-cancel", generations: 2, epochs: 3));
+        int id = await host.SubmitAsync(StudioHost.TinySpec("browser-cancel", generations: 2, epochs: 10));
 
         // As soon as the page shows the teacher done, stop it (the dashboard has no button: the API is the control).
         await DashboardPage.WaitForAsync(page, "browser-cancel", "r => r.done >= 1");

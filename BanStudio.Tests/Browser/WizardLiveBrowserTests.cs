@@ -136,7 +136,7 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
     public async Task An_experiment_is_cancelled_mid_run_from_its_live_page_and_resumed_from_it()
     {
         await using var host = await StudioHost.StartAsync(_folder.Path);
-        int id = await host.SubmitAsync(StudioHost.TinySpec("live-cancel", generations: 2, epochs: 3));
+        int id = await host.SubmitAsync(StudioHost.TinySpec("live-cancel", generations: 2, epochs: 10));
         var page = await chromium.OpenAsync(host.Address);
         await page.GotoAsync(new Uri(host.Address, $"/experiments/{id}").ToString());
 
@@ -152,6 +152,6 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         var done = await host.GetAsync(id);
         Assert.All(done.Runs, r => Assert.Equal("completed", r.Status));
         Assert.Equal(teacher, done.Runs.Single(r => r.Key == "seed-1/teacher"));
-        Assert.Equal(3, await PointsAsync(page, "error-chart", "seed-1/ban-2:test"));
+        Assert.Equal(10, await PointsAsync(page, "error-chart", "seed-1/ban-2:test"));
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Threading.Channels;
@@ -34,10 +35,11 @@ public sealed class ProcessKillTests(Chromium chromium) : IClassFixture<Chromium
         var epochs = Channel.CreateUnbounded<EpochCompletedMessage>();
         hub.On<EpochCompletedMessage>("EpochCompleted", m => epochs.Writer.TryWrite(m));
         await hub.InvokeAsync("Subscribe", 1);
-        int id = await first.SubmitAsync(StudioHost.TinySpec("sigkill", generations: 2, epochs: 4));
+        int id = await first.SubmitAsync(StudioHost.TinySpec("sigkill", generations: 2, epochs: 10));
         Assert.Equal(1, id);
 
         // Kill while BAN-1 trains: the teacher is finished and stored, BAN-1 has a checkpoint after epoch 1.
+        // 10 epochs a model so BAN-1 is still training when the kill lands on a fast machine.
         using (var timeout = new CancellationTokenSource(Patience))
             await foreach (var e in epochs.Reader.ReadAllAsync(timeout.Token))
                 if (e is { RunKey: "seed-1/ban-1", Epoch: 1 }) break;
@@ -87,7 +89,8 @@ public sealed class ProcessKillTests(Chromium chromium) : IClassFixture<Chromium
         var metrics = DashboardPage.ReadCsv(await second.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv"));
         Assert.Equal(teacherMetricsBefore, TeacherMetrics(await second.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv")));
         foreach (var run in new[] { "seed-1/teacher", "seed-1/ban-1", "seed-1/ban-2" })
-            Assert.Equal(["1", "2", "3", "4"], metrics.Where(m => m["run_key"] == run).Select(m => m["epoch"]));
+            Assert.Equal(Enumerable.Range(1, 10).Select(e => e.ToString(CultureInfo.InvariantCulture)),
+                metrics.Where(m => m["run_key"] == run).Select(m => m["epoch"]));
     }
 
     [Fact]

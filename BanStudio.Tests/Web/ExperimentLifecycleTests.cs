@@ -160,7 +160,10 @@ public sealed class ExperimentLifecycleTests : IDisposable
         var hub = await host.ConnectHubAsync();
         var recorder = new HubRecorder(hub);
         await hub.InvokeAsync("Subscribe", 1);
-        int id = await host.SubmitAsync(StudioHost.TinySpec("stopped", generations: 1, epochs: 4));
+        // Enough epochs that the stop lands inside a run even on a fast machine (4 epochs once finished
+        // the whole teacher while the host was shutting down).
+        const int epochs = 12;
+        int id = await host.SubmitAsync(StudioHost.TinySpec("stopped", generations: 1, epochs: epochs));
         var deadline = DateTime.UtcNow + Patience;
         while (!recorder.Epochs.Any(e => e.RunKey == "seed-1/teacher") && DateTime.UtcNow < deadline) await Task.Delay(20);
         Assert.NotEmpty(recorder.Epochs);
@@ -170,7 +173,12 @@ public sealed class ExperimentLifecycleTests : IDisposable
         await using var again = await StudioHost.StartAsync(_folder.Path);
         var interrupted = await again.GetAsync(id);
         Assert.Equal("interrupted", interrupted.Status);
-        Assert.Equal("interrupted", Assert.Single(interrupted.Runs).Status);
+        // Exactly one run was cut short; any run that finished before the stop stays completed.
+        var cut = Assert.Single(interrupted.Runs, r => r.Status == "interrupted");
+        Assert.All(interrupted.Runs.Where(r => r != cut), r => Assert.Equal("completed", r.Status));
+        var before = ReadCsv(await again.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv"));
+        int storedEpochs = before.Count(m => m["run_key"] == cut.Key);
+        Assert.InRange(storedEpochs, 1, epochs - 1);
 
         await using var hub2 = await again.ConnectHubAsync();
         var recorder2 = new HubRecorder(hub2);
@@ -179,13 +187,16 @@ public sealed class ExperimentLifecycleTests : IDisposable
             Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
         Assert.Equal("completed", (await recorder2.NextCompletionAsync()).Status);
 
-        // Resumed after its last checkpoint: epoch 1 is not trained again, and every epoch is stored once.
-        var resumedTeacherEpochs = recorder2.Epochs.Where(e => e.RunKey == "seed-1/teacher").Select(e => e.Epoch).ToList();
-        Assert.NotEmpty(resumedTeacherEpochs);
-        Assert.DoesNotContain(1, resumedTeacherEpochs);
+        // Resumed after its last checkpoint: stored epochs are not trained again, finished runs not at all,
+        // and every epoch is stored once.
+        var resumedEpochs = recorder2.Epochs.Where(e => e.RunKey == cut.Key).Select(e => e.Epoch).ToList();
+        Assert.NotEmpty(resumedEpochs);
+        Assert.True(resumedEpochs.Min() > storedEpochs, $"{cut.Key} retrained epoch {resumedEpochs.Min()} though {storedEpochs} were stored");
+        Assert.DoesNotContain(recorder2.Epochs, e => interrupted.Runs.Any(r => r.Status == "completed" && r.Key == e.RunKey));
         var metrics = ReadCsv(await again.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv"));
-        Assert.Equal(["1", "2", "3", "4"], metrics.Where(m => m["run_key"] == "seed-1/teacher").Select(m => m["epoch"]));
-        Assert.Equal(["1", "2", "3", "4"], metrics.Where(m => m["run_key"] == "seed-1/ban-1").Select(m => m["epoch"]));
+        var all = Enumerable.Range(1, epochs).Select(e => e.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(all, metrics.Where(m => m["run_key"] == "seed-1/teacher").Select(m => m["epoch"]));
+        Assert.Equal(all, metrics.Where(m => m["run_key"] == "seed-1/ban-1").Select(m => m["epoch"]));
     }
 
     static List<Dictionary<string, string>> ReadCsv(string text)
