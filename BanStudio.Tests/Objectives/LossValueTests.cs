@@ -79,6 +79,30 @@ public sealed class LossValueTests
         Assert.Equal(HandCrossEntropy() + HandLabel(), loss, 12);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void BanPlusLabel_hands_back_its_label_term_for_train_perplexity(double temperature)
+    {
+        using var scope = NewDisposeScope();
+        var (loss, label) = new BanPlusLabel(temperature).LossWithLabelTerm(Tensor2(Z), Tensor2(Teacher), tensor(Y));
+        Assert.Equal(temperature * temperature * HandCrossEntropy(temperature) + HandLabel(), loss.item<double>(), 12);
+        Assert.NotNull(label);
+        Assert.False(label.requires_grad);
+        Assert.Equal(HandLabel(), label.item<double>(), 12);
+    }
+
+    [Fact]
+    public void Only_objectives_that_compute_the_label_term_hand_it_back()
+    {
+        using var scope = NewDisposeScope();
+        var (_, label) = new Label().LossWithLabelTerm(Tensor2(Z), null, tensor(Y));
+        Assert.Equal(HandLabel(), label!.item<double>(), 12);
+        // BAN has no label term: the trainer computes the cross-entropy itself.
+        IDistillationObjective ban = new Ban();
+        Assert.Null(ban.LossWithLabelTerm(Tensor2(Z), Tensor2(Teacher), tensor(Y)).LabelCrossEntropy);
+    }
+
     [Fact]
     public void Ban_with_temperature_is_T_squared_times_the_tempered_cross_entropy()
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BanStudio.Training.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -95,6 +96,8 @@ public sealed class BatchLoader : IDisposable
         {
             try
             {
+                // Its few small operations gain nothing from threads, and a second OpenMP team slows the training thread's.
+                TorchThreads.RunThisThreadSerially();
                 foreach (var batch in Produce(generator, stop.Token))
                 {
                     try { queue.Add(batch, stop.Token); }

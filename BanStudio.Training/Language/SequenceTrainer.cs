@@ -34,7 +34,7 @@ public sealed class SequenceTrainerOptions
 /// detached (truncated BPTT), gradient norm clipping, validation and test perplexity after every epoch, the
 /// plateau learning rate of section 4.2, and a checkpoint after every epoch (resumable like the image trainer's).
 /// A born-again student reads the teacher's softmax at every step of the same window; the teacher carries its
-/// own state and runs in eval mode without gradients.
+/// own state and runs in eval mode under inference mode (no autograd bookkeeping at all).
 /// </summary>
 public sealed class SequenceTrainer
 {
@@ -156,14 +156,17 @@ public sealed class SequenceTrainer
                 Tensor? teacherFlat = null;
                 if (_o.Teacher is { } teacher)
                 {
-                    using (no_grad())
+                    // Inference mode skips autograd's bookkeeping entirely (more than no_grad does), as in Trainer; the
+                    // clone turns the logits into an ordinary tensor the objective may keep for the student's backward.
+                    using (inference_mode())
                     {
                         var (teacherLogits, teacherNext) = teacher.Forward(x, teacherState);
                         Replace(ref teacherState, teacherNext);
                         teacherFlat = teacherLogits.view(-1, teacherLogits.shape[^1]);
                     }
+                    teacherFlat = teacherFlat.clone();
                 }
-                var loss = _o.Objective.Loss(flat, teacherFlat, y);
+                var (loss, labelTerm) = _o.Objective.LossWithLabelTerm(flat, teacherFlat, y);
                 double value = loss.item<float>();
                 if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, w, value);
                 optimizer.zero_grad();
@@ -174,7 +177,7 @@ public sealed class SequenceTrainer
                 optimizer.step();
                 long count = y.shape[0];
                 // Train perplexity is the label cross-entropy's, whatever the objective (BAN+L's sum of two terms is not a perplexity).
-                double labelLoss = _o.Objective is Label ? value : nn.functional.cross_entropy(flat.detach(), y).item<float>();
+                double labelLoss = (labelTerm ?? nn.functional.cross_entropy(flat.detach(), y)).item<float>();
                 lossSum += labelLoss * count;
                 wrong += flat.argmax(1).ne(y).sum().item<long>();
                 seen += count;

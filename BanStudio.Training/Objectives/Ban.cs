@@ -41,11 +41,16 @@ public sealed class Ban(double temperature = 1) : IDistillationObjective
         Arguments.Temperature(temperature);
         using var scope = NewDisposeScope();
         var z = temperature == 1 ? studentLogits.alias() : studentLogits / temperature;
-        var logQ = z.log_softmax(1);
-        var p = target.detach().to(studentLogits.dtype);
-        var perSample = -(p * logQ).sum(1);
-        var loss = perSample.mean();
+        var loss = SoftCrossEntropyOfLogProbabilities(z.log_softmax(1), target);
         if (temperature != 1) loss = loss * (temperature * temperature);
         return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>mean_s -sum_i target_{i,s} logQ_{i,s} for log-probabilities the caller already has (T = 1).</summary>
+    public static Tensor SoftCrossEntropyOfLogProbabilities(Tensor logQ, Tensor target)
+    {
+        using var scope = NewDisposeScope();
+        var p = target.detach().to(logQ.dtype);
+        return (-(p * logQ).sum(1)).mean().MoveToOuterDisposeScope();
     }
 }

@@ -16,11 +16,31 @@ public sealed class BanPlusLabel(double temperature = 1) : IDistillationObjectiv
 
     public Tensor Loss(Tensor studentLogits, Tensor? teacherLogits, Tensor labels)
     {
+        var (loss, label) = LossWithLabelTerm(studentLogits, teacherLogits, labels);
+        label!.Dispose();
+        return loss;
+    }
+
+    public (Tensor Loss, Tensor? LabelCrossEntropy) LossWithLabelTerm(Tensor studentLogits, Tensor? teacherLogits, Tensor labels)
+    {
         Arguments.Student(studentLogits);
         var teacher = Arguments.Teacher(Name, studentLogits, teacherLogits);
         using var scope = NewDisposeScope();
-        var ban = Ban.SoftCrossEntropy(studentLogits, Ban.TeacherProbabilities(teacher, Temperature), Temperature);
-        var label = Label.CrossEntropy(studentLogits, labels);
-        return (ban + label).MoveToOuterDisposeScope();
+        Tensor ban, label;
+        if (Temperature != 1)
+        {
+            ban = Ban.SoftCrossEntropy(studentLogits, Ban.TeacherProbabilities(teacher, Temperature), Temperature);
+            label = Label.CrossEntropy(studentLogits, labels);
+        }
+        else
+        {
+            // At T = 1 both terms read the same log q: one log-softmax (and one backward through it) instead of two,
+            // which on a language model's 10,000-word softmax is a large part of a step.
+            Arguments.Labels(studentLogits, labels);
+            var logQ = studentLogits.log_softmax(1);
+            ban = Ban.SoftCrossEntropyOfLogProbabilities(logQ, Ban.TeacherProbabilities(teacher));
+            label = nn.functional.nll_loss(logQ, labels);
+        }
+        return ((ban + label).MoveToOuterDisposeScope(), label.detach().MoveToOuterDisposeScope());
     }
 }

@@ -17,4 +17,12 @@ public interface IDistillationObjective
     bool NeedsTeacher { get; }
 
     Tensor Loss(Tensor studentLogits, Tensor? teacherLogits, Tensor labels);
+
+    /// <summary>
+    /// <see cref="Loss"/>, and with it the label cross-entropy of Eq. (1) (mean_s -log q_{y_s,s}, detached) where the
+    /// objective computes that term anyway (label, BAN+L); null where it does not. Lets a trainer report train
+    /// perplexity without a second softmax over a language model's whole vocabulary.
+    /// </summary>
+    (Tensor Loss, Tensor? LabelCrossEntropy) LossWithLabelTerm(Tensor studentLogits, Tensor? teacherLogits, Tensor labels) =>
+        (Loss(studentLogits, teacherLogits, labels), null);
 }

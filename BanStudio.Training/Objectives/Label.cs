@@ -14,6 +14,12 @@ public sealed class Label : IDistillationObjective
 
     public Tensor Loss(Tensor studentLogits, Tensor? teacherLogits, Tensor labels) => CrossEntropy(studentLogits, labels);
 
+    public (Tensor Loss, Tensor? LabelCrossEntropy) LossWithLabelTerm(Tensor studentLogits, Tensor? teacherLogits, Tensor labels)
+    {
+        var loss = Loss(studentLogits, teacherLogits, labels);
+        return (loss, loss.detach());
+    }
+
     /// <summary>mean_s -log q_{y_s,s}.</summary>
     public static Tensor CrossEntropy(Tensor studentLogits, Tensor labels)
     {

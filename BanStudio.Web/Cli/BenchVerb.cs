@@ -63,7 +63,7 @@ public static class BenchVerb
             output.WriteLine(language
                 ? Format($"cpu {1000 * r.LabelCpuMedian:0.00} ms per 1000 tokens (processor time of all threads, label-only, median)")
                 : Format($"cpu {r.LabelCpuMedian:0.00} ms per image (processor time of all threads, label-only, median)"));
-            string banStep = language ? "BAN+L: teacher forward in eval() without gradients" : "teacher forward in inference mode";
+            string banStep = language ? "BAN+L: teacher forward in eval() under inference mode" : "teacher forward in inference mode";
             if (r.BanRelative is { } relative)
                 output.WriteLine(Format($"BAN step {relative:0.00}x a label-only step ({r.BanMedian:0.0} {r.Unit}/s; in processor time {r.BanRelativeCpu:0.00}x; {banStep} + student forward/backward)"));
             if (r.LoaderImagesPerSecond is { } loader)

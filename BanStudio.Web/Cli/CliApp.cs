@@ -12,6 +12,8 @@ public static class CliApp
     {
         // One libtorch thread per physical core for every verb and the app (bench --threads overrides it).
         BanStudio.Training.Training.TorchThreads.UsePhysicalCores();
+        // Freed tensor memory stays in the heap for the next step instead of page-faulting back in every step.
+        BanStudio.Training.Training.NativeHeap.KeepFreedBlocks();
         var root = BuildRoot(output ?? Console.Out, error ?? Console.Error);
         return root.Parse(args).InvokeAsync();
     }

@@ -1,0 +1,46 @@
+using BanStudio.Training.Training;
+using static TorchSharp.torch;
+
+namespace BanStudio.Tests.Training;
+
+[Collection(TorchCollection.Name)]
+public class NativeTuningTests
+{
+    [Fact]
+    public void A_helper_thread_made_serial_runs_its_operations_on_one_thread_and_leaves_the_others_count_alone()
+    {
+        int before = get_num_threads();
+        int others = before == 1 ? 2 : before;
+        set_num_threads(others); // a count above one, so that one on the helper thread means something
+        try
+        {
+            (bool Serial, int Threads) seen = default;
+            var helper = new Thread(() =>
+            {
+                bool serial = TorchThreads.RunThisThreadSerially();
+                using var sum = ones(1 << 20).sum(); // an operation large enough for libtorch to split it across threads
+                seen = (serial, get_num_threads());
+            });
+            helper.Start();
+            helper.Join();
+            int fresh = 0;
+            var other = new Thread(() => fresh = get_num_threads());
+            other.Start();
+            other.Join();
+
+            Assert.True(seen.Serial, "no OpenMP runtime was found in this process's memory map");
+            Assert.Equal(1, seen.Threads);
+            Assert.Equal(others, get_num_threads()); // this thread's count is untouched
+            Assert.Equal(others, fresh);             // and so is the count every new thread starts from
+        }
+        finally { set_num_threads(before); }
+    }
+
+    [Fact]
+    public void Glibc_accepts_the_heap_thresholds_that_keep_freed_tensor_memory_for_the_next_step()
+    {
+        // Debian 12's glibc 2.36 takes the full gigabyte (older ones cap the mmap threshold at 32 MiB).
+        Assert.Equal(NativeHeap.MmapThresholdBytes, NativeHeap.KeepFreedBlocks());
+        Assert.Equal(NativeHeap.MmapThresholdBytes, NativeHeap.KeepFreedBlocks()); // applied once; asking again is harmless
+    }
+}
