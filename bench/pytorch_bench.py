@@ -13,7 +13,8 @@ ids over a 10,000-word vocabulary batchified into [rows, batch], 35-step windows
 detached, dropout on the embedding output, between layers and before the tied softmax (as the preset), cross-entropy
 averaged over the window's words times 35 (summed over steps, averaged over sequences), the loss read every step
 (the trainer's non-finite check), gradient norm clipped to 5, plain SGD at lr 1; the BAN+L step adds the teacher's
-forward in eval() without gradients, carrying its own state, and the soft cross-entropy plus the label one.
+forward in eval() under inference_mode (cloned out of it), carrying its own state, and the soft cross-entropy plus the
+label one, both read off one log-softmax whose label term is also the train perplexity's (as BanPlusLabel at T = 1).
 """
 import argparse
 import math
@@ -204,11 +205,15 @@ def sequence_epoch(model, teacher, data, window, optimizer, cpu=None):
         logits, state = model(x, state)
         state = tuple(s.detach() for s in state)  # truncated BPTT
         flat = logits.view(-1, logits.shape[-1])
-        loss = F.cross_entropy(flat, y)
-        if teacher is not None:
-            with torch.no_grad():
+        if teacher is None:
+            loss = label = F.cross_entropy(flat, y)
+        else:
+            with torch.inference_mode():
                 t, teacher_state = teacher(x, teacher_state)
-            loss = -(t.view_as(flat).softmax(1) * flat.log_softmax(1)).sum(1).mean() + loss
+            t = t.clone()
+            log_q = flat.log_softmax(1)
+            label = F.nll_loss(log_q, y)
+            loss = -(t.view_as(flat).softmax(1) * log_q).sum(1).mean() + label
         value = loss.item()
         if not math.isfinite(value):
             raise SystemExit("loss became non-finite")
@@ -216,7 +221,7 @@ def sequence_epoch(model, teacher, data, window, optimizer, cpu=None):
         (loss * x.shape[0]).backward()
         nn.utils.clip_grad_norm_(parameters, 5)
         optimizer.step()
-        label_loss = value if teacher is None else F.cross_entropy(flat.detach(), y).item()
+        label_loss = label.item()
         loss_sum += label_loss * y.shape[0]
         wrong += flat.argmax(1).ne(y).sum().item()
         seen += y.shape[0]
