@@ -20,13 +20,25 @@ public sealed class ExperimentQueue(TrainingBroadcaster broadcaster)
         FullMode = BoundedChannelFullMode.Wait,
         SingleWriter = false,
     });
-    readonly ConcurrentDictionary<int, CancellationTokenSource> _running = new();
+    readonly ConcurrentDictionary<int, Tracked> _running = new();
+
+    sealed class Tracked(CancellationTokenSource cancel)
+    {
+        public CancellationTokenSource Cancel { get; } = cancel;
+        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     public ChannelReader<int> Reader => _channel.Reader;
 
+    /// <summary>
+    /// Queues an experiment the database already says is queued. Waits for room when the channel is full; the caller's
+    /// token only stops that wait: an id the database holds as queued is never left out of the channel by an aborted
+    /// request (it would sit "queued" until the next start otherwise).
+    /// </summary>
     public async ValueTask EnqueueAsync(int experimentId, CancellationToken ct)
     {
-        await _channel.Writer.WriteAsync(experimentId, ct);
+        if (!_channel.Writer.TryWrite(experimentId))
+            await _channel.Writer.WriteAsync(experimentId, CancellationToken.None).AsTask().WaitAsync(ct);
         broadcaster.Publish(experimentId, new ExperimentQueued(experimentId));
     }
 
@@ -44,24 +56,38 @@ public sealed class ExperimentQueue(TrainingBroadcaster broadcaster)
     /// Registers a starting experiment; its token ends when it is cancelled or the host stops. Null when
     /// this id is already training (a second copy of it read by another worker), which must not replace the handle.
     /// </summary>
-    internal CancellationTokenSource? TryTrack(int experimentId, CancellationToken stopping)
+    public CancellationTokenSource? TryTrack(int experimentId, CancellationToken stopping)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        if (_running.TryAdd(experimentId, cts)) return cts;
+        if (_running.TryAdd(experimentId, new Tracked(cts))) return cts;
         cts.Dispose();
+        // Another worker still holds it. Either a second copy of an id that trains now, or a resume that came between
+        // that worker's final status and its letting go (possible with MaxConcurrentExperiments > 1): look at it again
+        // once that worker lets go, so the resumed experiment is not left queued; the executor trains it only if the
+        // database still says queued.
+        if (_running.TryGetValue(experimentId, out var holder))
+            _ = holder.Released.Task.ContinueWith(_ => _channel.Writer.TryWrite(experimentId), TaskScheduler.Default);
+        else
+            _channel.Writer.TryWrite(experimentId); // let go in between
         return null;
     }
 
-    internal void Untrack(int experimentId, CancellationTokenSource cts)
+    /// <summary>Lets go of an experiment <see cref="TryTrack"/> gave this handle for; anything requeued meanwhile is read again.</summary>
+    public void Untrack(int experimentId, CancellationTokenSource cts)
     {
-        if (_running.TryRemove(new KeyValuePair<int, CancellationTokenSource>(experimentId, cts))) cts.Dispose();
+        if (_running.TryGetValue(experimentId, out var tracked) && tracked.Cancel == cts
+            && _running.TryRemove(new KeyValuePair<int, Tracked>(experimentId, tracked)))
+        {
+            cts.Dispose();
+            tracked.Released.TrySetResult();
+        }
     }
 
     /// <summary>Signals a training experiment to stop; false when none with this id is training here.</summary>
     public bool CancelRunning(int experimentId)
     {
-        if (!_running.TryGetValue(experimentId, out var cts)) return false;
-        try { cts.Cancel(); }
+        if (!_running.TryGetValue(experimentId, out var tracked)) return false;
+        try { tracked.Cancel.Cancel(); }
         catch (ObjectDisposedException) { return false; } // finished in between
         return true;
     }
