@@ -1,3 +1,4 @@
+using BanStudio.Training.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -37,7 +38,7 @@ public sealed class CnnLstmLanguageModel : LanguageModel
     readonly ModuleList<Conv1d> convolutions;
     readonly ModuleList<Highway> highways;
     readonly LSTM rnn;
-    readonly Dropout drop;
+    readonly UniformDropout drop;
     readonly Linear decoder;
     /// <summary>[vocabulary, width] character ids of every word: a buffer, saved with the weights, never trained.</summary>
     readonly Tensor chars;
@@ -52,7 +53,7 @@ public sealed class CnnLstmLanguageModel : LanguageModel
             .Select(w => nn.Conv1d(spec.CharEmbedding, spec.Filters(w), w, device: device)).ToArray());
         highways = nn.ModuleList(Enumerable.Range(0, spec.HighwayLayers).Select(_ => new Highway(spec.WordFeatures, device)).ToArray());
         rnn = nn.LSTM(spec.WordFeatures, spec.Units, spec.Layers, dropout: spec.Layers > 1 ? spec.Dropout : 0, device: device);
-        drop = nn.Dropout(spec.Dropout);
+        drop = new UniformDropout(spec.Dropout);
         decoder = nn.Linear(spec.Units, vocabulary, device: device);
         chars = zeros(vocabulary, CharacterTable.Width(spec.MaxWordLength), ScalarType.Int64, device: device);
         RegisterComponents();

@@ -1,3 +1,4 @@
+using BanStudio.Training.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace BanStudio.Training.Language;
 public sealed class LstmLanguageModel : LanguageModel
 {
     readonly Embedding encoder;
-    readonly Dropout drop;
+    readonly UniformDropout drop;
     readonly LSTM rnn;
     readonly nn.Module<Tensor, Tensor> decoder;
     readonly LstmSpec _spec;
@@ -18,7 +19,7 @@ public sealed class LstmLanguageModel : LanguageModel
         _spec = spec;
         VocabularySize = vocabulary;
         encoder = nn.Embedding(vocabulary, spec.Embedding, device: device);
-        drop = nn.Dropout(spec.Dropout);
+        drop = new UniformDropout(spec.Dropout);
         // nn.LSTM's own dropout acts between layers only; the embedding output and the last layer's
         // output go through `drop` as well, which makes Zaremba's "dropout on non-recurrent connections".
         rnn = nn.LSTM(spec.Embedding, spec.Units, spec.Layers, dropout: spec.Layers > 1 ? spec.Dropout : 0, device: device);

@@ -26,7 +26,7 @@ public sealed class WideBasicBlock : Module<Tensor, Tensor>
     private readonly BatchNorm2d bn1;
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn2;
-    private readonly Dropout dropout;
+    private readonly UniformDropout dropout;
     private readonly Conv2d conv2;
     private readonly Conv2d? shortcut;
 
@@ -35,7 +35,7 @@ public sealed class WideBasicBlock : Module<Tensor, Tensor>
         bn1 = BatchNorm2d(inputChannels, device: device);
         conv1 = Conv2d(inputChannels, outputChannels, 3, stride: stride, padding: 1, bias: false, device: device);
         bn2 = BatchNorm2d(outputChannels, device: device);
-        dropout = Dropout(dropRate);
+        dropout = new UniformDropout(dropRate);
         conv2 = Conv2d(outputChannels, outputChannels, 3, padding: 1, bias: false, device: device);
         shortcut = inputChannels == outputChannels && stride == 1
             ? null
@@ -69,7 +69,7 @@ public sealed class PreActBottleneck : Module<Tensor, Tensor>
     private readonly BatchNorm2d bn2;
     private readonly Conv2d conv2;
     private readonly BatchNorm2d bn3;
-    private readonly Dropout dropout;
+    private readonly UniformDropout dropout;
     private readonly Conv2d conv3;
     private readonly Conv2d? shortcut;
 
@@ -81,7 +81,7 @@ public sealed class PreActBottleneck : Module<Tensor, Tensor>
         bn2 = BatchNorm2d(middle, device: device);
         conv2 = Conv2d(middle, middle, 3, stride: stride, padding: 1, bias: false, device: device);
         bn3 = BatchNorm2d(middle, device: device);
-        dropout = Dropout(dropRate);
+        dropout = new UniformDropout(dropRate);
         conv3 = Conv2d(middle, outputChannels, 1, bias: false, device: device);
         shortcut = inputChannels == outputChannels && stride == 1
             ? null
