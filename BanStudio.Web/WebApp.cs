@@ -33,6 +33,9 @@ public static class WebApp
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // The app trains in-process: keep freed tensor memory for the next step (as every CLI verb does, also when
+        // the app is hosted without the CLI, e.g. under a test host).
+        BanStudio.Training.Training.NativeHeap.KeepFreedBlocks();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,

@@ -13,11 +13,15 @@ namespace BanStudio.Tests.Web;
 /// What live viewers cost the training: the same small experiment trained by the real app with no hub client,
 /// then with five clients subscribed to it (each receiving every epoch and up to four batch-progress messages a
 /// second), alternating, several rounds. A benchmark that prints figures (BANSTUDIO_BENCHMARKS=1), not a check.
+/// BANSTUDIO_DASHBOARD_ROUNDS and BANSTUDIO_DASHBOARD_IMAGES (training images an epoch) lengthen it: a 2% effect needs
+/// more than the default's few seconds an experiment to stand out of epoch-to-epoch noise.
 /// </summary>
 [Collection(TorchCollection.Name)]
 public sealed class DashboardCostBenchmark(ITestOutputHelper output) : IDisposable
 {
-    const int TrainSize = 1200, Rounds = 3, Viewers = 5;
+    const int Viewers = 5;
+    static readonly int Rounds = Setting("BANSTUDIO_DASHBOARD_ROUNDS", 3);
+    static readonly int TrainSize = Setting("BANSTUDIO_DASHBOARD_IMAGES", 1200);
     readonly TempFolder _folder = new();
 
     public void Dispose()
@@ -40,6 +44,7 @@ public sealed class DashboardCostBenchmark(ITestOutputHelper output) : IDisposab
 
         var none = new List<double>();
         var five = new List<double>();
+        var perRun = new Dictionary<int, List<double>> { [0] = [], [Viewers] = [] }; // whole-experiment images/s
         int id = 0;
         long received = 0;
         output.WriteLine($"load at start {Load()}");
@@ -63,12 +68,19 @@ public sealed class DashboardCostBenchmark(ITestOutputHelper output) : IDisposab
                 // Images per second of every epoch (its seconds include scoring the small test set).
                 var rates = epochs[id].Select(e => TrainSize / e.Seconds).ToList();
                 (viewers == 0 ? none : five).AddRange(rates);
+                perRun[viewers].Add(epochs[id].Count * TrainSize / epochs[id].Sum(e => e.Seconds));
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round + 1}, {viewers} viewers: {string.Join(", ", rates.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} images/s per epoch (load {Load()})"));
             }
         double a = Median(none), b = Median(five);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"median over {none.Count} epochs: 0 viewers {a:0.0} images/s, {Viewers} viewers {b:0.0} images/s, cost {(1 - b / a) * 100:+0.0;-0.0}% ({received} messages delivered to the viewers)"));
+        // Each round's two experiments ran back to back, so their ratio cancels slow drifts of the machine.
+        var costs = perRun[0].Zip(perRun[Viewers], (without, with) => (1 - with / without) * 100).ToList();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"per round, whole experiments: 0 viewers {string.Join(", ", perRun[0].Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))}; " +
+            $"{Viewers} viewers {string.Join(", ", perRun[Viewers].Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} images/s; " +
+            $"cost per round {string.Join(", ", costs.Select(c => c.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)))}%, median {Median(costs):+0.0;-0.0}%"));
         Assert.True(received > 0, "the viewers received nothing: the comparison would be 0 against 0");
     }
 
@@ -89,6 +101,9 @@ public sealed class DashboardCostBenchmark(ITestOutputHelper output) : IDisposab
         var s = values.Order().ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
+
+    static int Setting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : fallback;
 
     static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }
