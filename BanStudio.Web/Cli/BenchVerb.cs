@@ -55,7 +55,7 @@ public static class BenchVerb
             bool language = spec is LanguageModelSpec;
             string input = language ? $"{options.Window}-word windows of random ids, vocabulary {options.Vocabulary:N0}" : $"input {options.Shape}";
             output.WriteLine($"bench {spec.DisplayName}: batch {options.BatchSize}, {options.Steps} steps x {options.Repeats} repeats after " +
-                             $"{options.WarmupSteps} warm-up, {input}, {DeviceChoice.Describe(options.Device)}, load {LoadAverage()}");
+                             $"{options.WarmupSteps} warm-up, {input}, {DeviceChoice.Describe(options.Device)}, libtorch {LibTorchFolder.Loaded ?? "bundled"}, load {LoadAverage()}");
             var r = StepBenchmark.Run(options, line => output.WriteLine("  " + line));
             output.WriteLine($"parameters {r.Parameters:N0}");
             double stepItems = options.BatchSize * (language ? options.Window : 1);

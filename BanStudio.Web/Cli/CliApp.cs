@@ -10,6 +10,14 @@ public static class CliApp
 {
     public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
+        // BANSTUDIO_LIBTORCH: an installed libtorch (a PyTorch install's torch/lib) instead of the bundled one; it must
+        // be loaded before TorchSharp's first call, so before anything else touches torch.
+        try { BanStudio.Training.Training.LibTorchFolder.LoadFromSetting(); }
+        catch (BanStudio.Training.Training.LibTorchFolderException e)
+        {
+            (error ?? Console.Error).WriteLine(e.Message);
+            return Task.FromResult(2);
+        }
         // One libtorch thread per physical core for every verb and the app (bench --threads overrides it).
         BanStudio.Training.Training.TorchThreads.UsePhysicalCores();
         // Freed tensor memory stays in the heap for the next step instead of page-faulting back in every step.
