@@ -17,6 +17,9 @@ public static class LibTorchFolder
 {
     public const string Variable = "BANSTUDIO_LIBTORCH";
 
+    /// <summary>The TorchSharp release this application is built with, and the libtorch its native half was compiled against.</summary>
+    public const string TorchSharpVersion = "0.107.0", BuiltAgainst = "2.10.0";
+
     // Dependencies first, so that each dlopen by path finds what the next one needs already loaded.
     static readonly string[] LoadOrder = ["libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so"];
 
@@ -55,6 +58,20 @@ public static class LibTorchFolder
             catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
             {
                 throw new LibTorchFolderException($"{Variable}={folder}: loading {path} failed: {e.Message}", e);
+            }
+        }
+        // TorchSharp's native half, built against one libtorch version: bind it now, so that a libtorch of another
+        // version is reported here with the loader's own words (the first missing symbol) instead of as a missing package.
+        string bridge = Path.Combine(Path.GetFullPath(applicationFolder), "libLibTorchSharp.so");
+        if (File.Exists(bridge))
+        {
+            try { NativeLibrary.Load(bridge); }
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+            {
+                throw new LibTorchFolderException(
+                    $"{Variable}={folder}: TorchSharp's {bridge} (TorchSharp {TorchSharpVersion}, built against libtorch {BuiltAgainst}) " +
+                    $"does not bind to the libtorch in that folder: {e.Message}. `LD_LIBRARY_PATH={folder} ldd -r {bridge}` lists every " +
+                    $"missing symbol. Point it at a PyTorch whose libtorch is {BuiltAgainst}, or unset it.", e);
             }
         }
         Loaded = folder;

@@ -18,8 +18,16 @@ public static class CliApp
             (error ?? Console.Error).WriteLine(e.Message);
             return Task.FromResult(2);
         }
-        // One libtorch thread per physical core for every verb and the app (bench --threads overrides it).
-        BanStudio.Training.Training.TorchThreads.UsePhysicalCores();
+        // One libtorch thread per physical core for every verb and the app (bench --threads overrides it). This is
+        // TorchSharp's first call: where no libtorch can be found, say what to do instead of TorchSharp's package hint.
+        try { BanStudio.Training.Training.TorchThreads.UsePhysicalCores(); }
+        catch (TypeInitializationException e) when (e.InnerException is NotSupportedException)
+        {
+            (error ?? Console.Error).WriteLine(
+                "TorchSharp found no libtorch to load. A build with -p:TorchBackend=external carries none: set " +
+                $"{BanStudio.Training.Training.LibTorchFolder.Variable} to a PyTorch install's torch/lib. ({e.InnerException.Message.Split('\n')[0]})");
+            return Task.FromResult(2);
+        }
         // Freed tensor memory stays in the heap for the next step instead of page-faulting back in every step.
         BanStudio.Training.Training.NativeHeap.KeepFreedBlocks();
         var root = BuildRoot(output ?? Console.Out, error ?? Console.Error);
