@@ -37,6 +37,31 @@ public class NativeTuningTests
     }
 
     [Fact]
+    public void Serially_runs_the_work_on_one_thread_and_gives_the_thread_its_count_back()
+    {
+        int before = get_num_threads();
+        set_num_threads(2);
+        try
+        {
+            (int Inside, int After) seen = default;
+            var poolLike = new Thread(() =>
+            {
+                int inside = TorchThreads.Serially(() =>
+                {
+                    using var sum = ones(1 << 20).sum();
+                    return get_num_threads();
+                });
+                seen = (inside, get_num_threads());
+            });
+            poolLike.Start();
+            poolLike.Join();
+            Assert.Equal((1, 2), seen);
+            Assert.Equal(2, get_num_threads());
+        }
+        finally { set_num_threads(before); }
+    }
+
+    [Fact]
     public void Glibc_accepts_the_heap_thresholds_that_keep_freed_tensor_memory_for_the_next_step()
     {
         // Debian 12's glibc 2.36 takes the full gigabyte (older ones cap the mmap threshold at 32 MiB).

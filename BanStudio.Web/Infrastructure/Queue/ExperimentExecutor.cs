@@ -98,7 +98,7 @@ public sealed class ExperimentExecutor(
             if (spec.Dataset.IsText)
             {
                 // A language-model experiment (PTB, Table 6): the corpus instead of images, the sequence trainer.
-                var corpus = await Task.Run(() => TextDatasets.Load(spec.Dataset), CancellationToken.None);
+                var corpus = await Task.Run(() => TorchThreads.Serially(() => TextDatasets.Load(spec.Dataset)), CancellationToken.None);
                 Handle(new ExperimentLog(spec.Name, $"{runner.Plan.Steps.Count} steps on {corpus.Describe()}" +
                                                     $"{(corpus.Location is null ? "" : $" (from {corpus.Location})")}, " +
                                                     $"{DeviceChoice.Describe(DeviceChoice.Resolve(spec.Device))}; folder {runner.Directory}"));
@@ -106,7 +106,7 @@ public sealed class ExperimentExecutor(
                 return Ended(await runner.RunAsync(corpus, ct));
             }
             // Reading CIFAR or Fashion-MNIST takes seconds; keep it off the caller's thread.
-            using var data = await Task.Run(() => spec.Dataset.Load(new DatasetCatalog(roots, includeSystemFolders: false)), CancellationToken.None);
+            using var data = await Task.Run(() => TorchThreads.Serially(() => spec.Dataset.Load(new DatasetCatalog(roots, includeSystemFolders: false))), CancellationToken.None);
             Handle(new ExperimentLog(spec.Name, $"{runner.Plan.Steps.Count} steps on {data.Name} [{data.Train.Count} train / {data.Test.Count} test], " +
                                                 $"{DeviceChoice.Describe(DeviceChoice.Resolve(spec.Device))}; folder {runner.Directory}"));
             runner.Event += Handle;
