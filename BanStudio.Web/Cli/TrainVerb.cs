@@ -50,7 +50,8 @@ public static class TrainVerb
         var device = DeviceChoice.Resolve(spec.Device);
         string folder = outDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"train-{SpecFiles.Slug(spec.Model.DisplayName)}-seed{spec.Seed}"));
         ImageSplits data;
-        try { data = spec.Dataset.Load(); }
+        // Serially: this thread lives on while the trainer runs on its own, and must not hold an OpenMP team meanwhile.
+        try { data = TorchThreads.Serially(() => spec.Dataset.Load()); }
         catch (DatasetFileException e)
         {
             error.WriteLine($"dataset problem: {e.Message}");
@@ -60,7 +61,7 @@ public static class TrainVerb
         using (data)
         {
             manual_seed(spec.Seed); // dropout draws from the global generator
-            var model = spec.Model.Build(data.Shape, spec.Seed);
+            var model = TorchThreads.Serially(() => spec.Model.Build(data.Shape, spec.Seed));
             var trainer = new Trainer(new TrainerOptions
             {
                 Model = model, Data = data, Schedule = spec.Schedule, Seed = spec.Seed, Device = device,
