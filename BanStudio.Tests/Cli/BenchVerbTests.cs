@@ -31,6 +31,28 @@ public sealed class BenchVerbTests
         Assert.Equal("", output);
     }
 
+    [Theory]
+    [InlineData("WRN-10-1", "half8", "is not one of float32, bfloat16, float16")]
+    [InlineData("LSTM-2x200", "bfloat16", "the language models train in float32 only")]
+    public async Task A_precision_that_cannot_run_is_refused_before_anything_trains(string model, string precision, string message)
+    {
+        var (code, output, error) = await Run("bench", "--model", model, "--precision", precision);
+        Assert.Equal(2, code);
+        Assert.Contains($"--precision: ", error);
+        Assert.Contains(message, error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task Bench_in_bfloat16_says_so_and_trains()
+    {
+        var (code, output, error) = await Run("bench", "--model", "WRN-10-1", "--batch", "16", "--steps", "2", "--repeats", "1", "--warmup", "1", "--precision", "bfloat16");
+        Assert.True(code == 0, error);
+        Assert.Contains(", bfloat16, ", output.Split('\n')[0]);
+        Assert.Matches(@"\d+\.\d images/s  WRN-10-1", output);
+        Assert.Matches(@"BAN step \d+\.\d\dx", output);
+    }
+
     [Fact]
     public async Task Bench_prints_images_per_second_the_ban_step_ratio_the_loader_and_peak_memory()
     {

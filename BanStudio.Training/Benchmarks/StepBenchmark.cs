@@ -20,6 +20,8 @@ public sealed record StepBenchmarkOptions
     /// <summary>Also time a born-again step (teacher forward + student forward/backward) against the label-only one.</summary>
     public bool Ban { get; init; } = true;
     public Device Device { get; init; } = CPU;
+    /// <summary>The image models' number format (<see cref="Training.Precision"/>).</summary>
+    public Precision Precision { get; init; } = Precision.Float32;
     public DataShape Shape { get; init; } = new(3, 32, 10);
     /// <summary>Language models: the vocabulary of the random word ids (PTB's by default).</summary>
     public int Vocabulary { get; init; } = LanguageModelSpec.PtbVocabulary;
@@ -86,7 +88,8 @@ public static class StepBenchmark
         using var student = o.Model.Build(o.Shape, seed: 1, o.Device);
         using var teacher = o.Ban ? o.Model.Build(o.Shape, seed: 2, o.Device) : null;
         // A small learning rate: the random labels must not drive the weights to NaN during a long benchmark.
-        var schedule = new TrainingSchedule { Epochs = 1, BatchSize = o.BatchSize, LearningRate = 0.01 };
+        var schedule = new TrainingSchedule { Epochs = 1, BatchSize = o.BatchSize, LearningRate = 0.01, Precision = o.Precision };
+        if (o.Ban && o.Precision != Precision.Float32) teacher!.UsePrecision(Precisions.ScalarTypeOf(o.Precision)); // as a teacher trained in it
 
         (double PerSecond, long Items) Epoch(ImageSplits split, bool ban)
         {

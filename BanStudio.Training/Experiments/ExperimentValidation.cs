@@ -54,7 +54,19 @@ public static class ExperimentValidation
         if (spec.Teacher is not null && spec.Student is not null && errors.Count == 0)
             errors.AddRange(CrossArchitectureErrors(spec.Teacher, spec.Student));
         errors.AddRange(LanguageModelErrors(spec));
+        errors.AddRange(PrecisionErrors(spec));
         return errors;
+    }
+
+    /// <summary>Half modes are for the image models; float16 needs a GPU (the CPU has no fast half arithmetic).</summary>
+    static IEnumerable<SpecError> PrecisionErrors(ExperimentSpec spec)
+    {
+        if (spec.Schedule is not { Precision: not Precision.Float32 } schedule) yield break;
+        if (spec.Teacher is Language.LanguageModelSpec)
+            yield return new("schedule.precision", "the language models train in float32 only; remove \"precision\" or set it to \"float32\"");
+        if (schedule.Precision == Precision.Float16 && !string.Equals(spec.Device, "cuda", StringComparison.OrdinalIgnoreCase)
+            && spec.Device?.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase) != true)
+            yield return new("schedule.precision", $"\"float16\" needs \"device\": \"cuda\" (got \"{spec.Device}\"); on the CPU use \"bfloat16\", which processors with AVX512-BF16 run natively");
     }
 
     /// <summary>Language models train on a text corpus with the sequence trainer; image models on images. Never mixed.</summary>

@@ -110,7 +110,7 @@ public sealed class DenseNet : BanModel
 
     public override Tensor forward(Tensor input)
     {
-        var pooled = functional.adaptive_avg_pool2d(features.forward(conv0.forward(input)), 1);
-        return classifier.forward(pooled.flatten(1));
+        var pooled = functional.adaptive_avg_pool2d(features.forward(conv0.forward(Input(input))), 1);
+        return Output(classifier.forward(pooled.flatten(1)));
     }
 }

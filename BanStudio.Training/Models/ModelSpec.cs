@@ -67,6 +67,30 @@ public abstract record ModelSpec
 /// </summary>
 public abstract class BanModel(string name) : nn.Module<Tensor, Tensor>(name)
 {
+    /// <summary>The format of the convolutions and linear layers: float32 unless <see cref="UsePrecision"/> changed it.</summary>
+    public ScalarType ComputeType { get; private set; } = ScalarType.Float32;
+
+    /// <summary>
+    /// Converts every parameter and buffer to <paramref name="type"/> except BatchNorm's, which stay float32 (their
+    /// running statistics would lose too much in 16 bits). Inputs are converted on the way in and the logits come
+    /// out as float32 (see <see cref="Input"/>, <see cref="Output"/>), so a caller never sees the difference. Call it
+    /// before building an optimiser over the parameters.
+    /// </summary>
+    public void UsePrecision(ScalarType type)
+    {
+        if (type == ComputeType) return;
+        this.to(type);
+        foreach (var module in modules())
+            if (module is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d) module.to(ScalarType.Float32);
+        ComputeType = type;
+    }
+
+    /// <summary>The model's input in its compute format (unchanged in float32).</summary>
+    protected Tensor Input(Tensor x) => x.dtype == ComputeType ? x : x.to(ComputeType);
+
+    /// <summary>The logits as float32, whatever the compute format: losses and softmaxes are taken in float32.</summary>
+    protected static Tensor Output(Tensor logits) => logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
+
     /// <summary>The first convolution (conv1).</summary>
     public abstract nn.Module<Tensor, Tensor> Stem { get; }
 

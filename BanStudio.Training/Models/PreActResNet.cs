@@ -62,9 +62,9 @@ public sealed class PreActResNet : BanModel
 
     public override Tensor forward(Tensor input)
     {
-        var features = functional.relu(bn.forward(stages.forward(conv1.forward(input))));
+        var features = functional.relu(bn.forward(stages.forward(conv1.forward(Input(input)))));
         var pooled = functional.adaptive_avg_pool2d(features, 1).flatten(1);
-        return fc.forward(projection is null ? pooled : projection.forward(pooled));
+        return Output(fc.forward(projection is null ? pooled : projection.forward(pooled)));
     }
 
     private static Module<Tensor, Tensor> Unit(ResNetLayout layout, int input, int output, int stride, Device? device) =>

@@ -15,7 +15,15 @@ public static class Checkpoint
     const string Magic = "BANSTUDIO-CKPT-1";
     public const string FileName = "checkpoint.bin";
 
-    public sealed record Header(string Fingerprint, int EpochsDone, List<EpochMetrics> History, double WallSeconds);
+    /// <param name="Precision">The model's compute format when saved (null in checkpoints from before it was recorded: float32).</param>
+    public sealed record Header(string Fingerprint, int EpochsDone, List<EpochMetrics> History, double WallSeconds, Precision? Precision = null);
+
+    /// <summary>Puts an image model in the format its checkpoint was saved in, so that the weights load as they are.</summary>
+    static void Match(nn.Module model, Header header)
+    {
+        if (model is Models.BanModel image && header.Precision is { } precision and not Training.Precision.Float32)
+            image.UsePrecision(Precisions.ScalarTypeOf(precision));
+    }
 
     public static void Save(string path, Header header, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer,
         IReadOnlyList<Generator> generators)
@@ -53,6 +61,7 @@ public static class Checkpoint
         // No dispose scope here: the optimiser keeps the momentum buffers it reads.
         using var reader = new BinaryReader(File.OpenRead(path));
         var header = ReadHeader(reader, path);
+        Match(model, header);
         model.load(reader);
         optimizer.load_state_dict(reader);
         using (var global = ReadState(reader)) random.set_rng_state(global);
@@ -72,6 +81,7 @@ public static class Checkpoint
     {
         using var reader = new BinaryReader(File.OpenRead(path));
         var header = ReadHeader(reader, path);
+        Match(model, header);
         model.load(reader);
         return header;
     }

@@ -68,6 +68,8 @@ public sealed class Trainer
         var model = _o.Model;
         var schedule = _o.Schedule;
         model.to(_o.Device);
+        // Before the optimiser is built: converting replaces the parameters it would hold.
+        if (schedule.Precision != Precision.Float32) model.UsePrecision(Precisions.ScalarTypeOf(schedule.Precision));
         _o.Teacher?.to(_o.Device);
         _o.Teacher?.eval();
         long parameters = model.parameters().Sum(p => p.numel());
@@ -118,7 +120,7 @@ public sealed class Trainer
                     seconds, _o.Data.Train.Count / Math.Max(seconds, 1e-9));
                 history.Add(metrics);
                 if (CheckpointPath is { } ckpt)
-                    Checkpoint.Save(ckpt, new Checkpoint.Header(_o.Fingerprint, epoch + 1, history, priorSeconds + wall.Elapsed.TotalSeconds),
+                    Checkpoint.Save(ckpt, new Checkpoint.Header(_o.Fingerprint, epoch + 1, history, priorSeconds + wall.Elapsed.TotalSeconds, schedule.Precision),
                         model, optimizer, generators);
                 EpochCompleted?.Invoke(metrics);
             }

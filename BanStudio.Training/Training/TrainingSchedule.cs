@@ -1,4 +1,21 @@
+using System.Text.Json.Serialization;
+
 namespace BanStudio.Training.Training;
+
+/// <summary>
+/// The number format a model trains in. Float32 is the default; the others are "pure" half modes: every
+/// convolution and linear layer, activation and gradient in 16 bits, BatchNorm's weights and statistics kept in
+/// float32 (as the fastest CIFAR trainers do), the loss computed on float32 logits. No autocast exists in
+/// TorchSharp 0.107, so this is the half mode it can offer.
+/// </summary>
+public enum Precision
+{
+    [JsonStringEnumMemberName("float32")] Float32,
+    /// <summary>bfloat16: float32's range, 8 bits of mantissa. Runs on CPUs with AVX512-BF16 and on recent GPUs.</summary>
+    [JsonStringEnumMemberName("bfloat16")] BFloat16,
+    /// <summary>IEEE half: more mantissa, little range; needs a CUDA device.</summary>
+    [JsonStringEnumMemberName("float16")] Float16,
+}
 
 public enum LearningRateSchedule
 {
@@ -36,6 +53,12 @@ public sealed record TrainingSchedule
     public double? PlateauThreshold { get; init; }
     /// <summary>Rescale the gradient to this global L2 norm when it is larger (language models: 5, as Zaremba et al. and Kim et al.); null: no clipping.</summary>
     public double? ClipGradNorm { get; init; }
+    /// <summary>
+    /// The number format of the image models (<see cref="Training.Precision"/>). Left out of the JSON when float32, so
+    /// specs and the fingerprints of runs made before it existed stay the same.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public Precision Precision { get; init; } = Precision.Float32;
 
     /// <summary>
     /// The epochs (0-based, first epoch with the reduced rate) at which the multistep schedule steps;
@@ -81,4 +104,15 @@ public sealed record TrainingSchedule
             errors.Add(new($"{prefix}.clipGradNorm", $"must be positive (got {clip}); language models use 5"));
         return errors;
     }
+}
+
+/// <summary>Maps <see cref="Precision"/> to libtorch's types.</summary>
+public static class Precisions
+{
+    public static TorchSharp.torch.ScalarType ScalarTypeOf(Precision precision) => precision switch
+    {
+        Precision.BFloat16 => TorchSharp.torch.ScalarType.BFloat16,
+        Precision.Float16 => TorchSharp.torch.ScalarType.Float16,
+        _ => TorchSharp.torch.ScalarType.Float32,
+    };
 }

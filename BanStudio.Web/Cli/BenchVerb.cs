@@ -25,10 +25,11 @@ public static class BenchVerb
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: the physical cores)." };
         var noBan = new Option<bool>("--no-ban") { Description = "Time label-only steps only." };
+        var precision = new Option<string>("--precision") { Description = "Image models: float32, bfloat16 (BatchNorm stays float32) or float16 (CUDA).", DefaultValueFactory = _ => "float32" };
         var memory = new Option<int?>("--epochs-memory") { Description = "Instead: train a small born-again student N epochs and print memory per epoch (default model WRN-10-1)." };
         var command = new Command("bench", "Measure training throughput (images/s, or tokens/s for language models), the BAN step's cost, and memory.")
         {
-            model, batch, steps, warmup, repeats, device, threads, noBan, memory,
+            model, batch, steps, warmup, repeats, device, threads, noBan, precision, memory,
         };
         command.SetAction(parse =>
         {
@@ -47,15 +48,19 @@ public static class BenchVerb
                 return Fail(error, "--batch, --steps and --repeats must be at least 1, --warmup at least 0");
             if (ModelPresets.Find(name) is not { } spec) return Fail(error, $"--model: no preset is called \"{name}\"; use one of {Presets()}");
             if (DeviceChoice.Check(parse.GetValue(device)) is { } problem) return Fail(error, $"--device: {problem}");
+            if (!Enum.TryParse<Precision>(parse.GetValue(precision), ignoreCase: true, out var chosen) || !Enum.IsDefined(chosen))
+                return Fail(error, $"--precision: \"{parse.GetValue(precision)}\" is not one of float32, bfloat16, float16");
+            if (chosen != Precision.Float32 && spec is LanguageModelSpec) return Fail(error, "--precision: the language models train in float32 only");
             var options = new StepBenchmarkOptions
             {
                 Model = spec, BatchSize = parse.GetValue(batch), Steps = parse.GetValue(steps), WarmupSteps = parse.GetValue(warmup),
                 Repeats = parse.GetValue(repeats), Ban = !parse.GetValue(noBan), Device = DeviceChoice.Resolve(parse.GetValue(device)),
+                Precision = chosen,
             };
             bool language = spec is LanguageModelSpec;
             string input = language ? $"{options.Window}-word windows of random ids, vocabulary {options.Vocabulary:N0}" : $"input {options.Shape}";
             output.WriteLine($"bench {spec.DisplayName}: batch {options.BatchSize}, {options.Steps} steps x {options.Repeats} repeats after " +
-                             $"{options.WarmupSteps} warm-up, {input}, {DeviceChoice.Describe(options.Device)}, libtorch {LibTorchFolder.Loaded ?? "bundled"}, load {LoadAverage()}");
+                             $"{options.WarmupSteps} warm-up, {input}, {DeviceChoice.Describe(options.Device)}, libtorch {LibTorchFolder.Loaded ?? "bundled"}, {options.Precision.ToString().ToLowerInvariant()}, load {LoadAverage()}");
             var r = StepBenchmark.Run(options, line => output.WriteLine("  " + line));
             output.WriteLine($"parameters {r.Parameters:N0}");
             double stepItems = options.BatchSize * (language ? options.Window : 1);

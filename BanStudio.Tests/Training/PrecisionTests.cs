@@ -1,0 +1,112 @@
+using BanStudio.Training;
+using BanStudio.Training.Data;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Language;
+using BanStudio.Training.Models;
+using BanStudio.Training.Objectives;
+using BanStudio.Training.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BanStudio.Tests.Training;
+
+/// <summary>The pure bfloat16 mode: BatchNorm kept in float32, float32 logits out, checkpoints that say what they hold.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class PrecisionTests : IDisposable
+{
+    readonly ImageSplits _data = BuiltinDataset.Generate(seed: 0, trainSize: 640, testSize: 200);
+    readonly string _dir = Directory.CreateTempSubdirectory("ban-precision-").FullName;
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("wrn")]
+    [InlineData("densenet")]
+    public void Bfloat16_converts_everything_but_batchnorm_and_hands_back_float32_logits(string family)
+    {
+        ModelSpec spec = family == "wrn" ? new WideResNetSpec(10, 1, DropRate: 0.3) : new DenseNetSpec(10, 12);
+        using var model = spec.Build(_data.Shape, seed: 1);
+        model.UsePrecision(ScalarType.BFloat16);
+        Assert.Equal(ScalarType.BFloat16, model.ComputeType);
+
+        var norms = model.modules().OfType<BatchNorm2d>().ToList();
+        Assert.NotEmpty(norms);
+        var normTensors = norms.SelectMany(n => n.parameters().Concat(n.buffers())).Where(t => t.is_floating_point()).ToList();
+        Assert.All(normTensors, t => Assert.Equal(ScalarType.Float32, t.dtype));
+        var others = model.parameters().Except(norms.SelectMany(n => n.parameters())).ToList();
+        Assert.NotEmpty(others);
+        Assert.All(others, p => Assert.Equal(ScalarType.BFloat16, p.dtype));
+
+        using var scope = NewDisposeScope();
+        model.eval();
+        var logits = model.forward(rand(4, _data.Shape.Channels, _data.Shape.ImageSize, _data.Shape.ImageSize));
+        Assert.Equal(ScalarType.Float32, logits.dtype);
+        Assert.Equal([4L, _data.Shape.Classes], logits.shape);
+    }
+
+    [Fact]
+    public void A_bfloat16_run_learns_like_float32_and_its_checkpoint_loads_into_a_fresh_float32_model_as_bfloat16()
+    {
+        TrainingResult Train(BanModel model, Precision precision, string? folder) => new Trainer(new TrainerOptions
+        {
+            Model = model, Data = _data, Seed = 3, CheckpointDirectory = folder, Objective = new Label(),
+            Schedule = new TrainingSchedule { Epochs = 4, BatchSize = 64, LearningRate = 0.05, Precision = precision },
+        }).Run();
+        using var full = new WideResNetSpec(10, 1, DropRate: 0).Build(_data.Shape, seed: 1);
+        using var model = new WideResNetSpec(10, 1, DropRate: 0).Build(_data.Shape, seed: 1);
+        var reference = Train(full, Precision.Float32, null);
+        var result = Train(model, Precision.BFloat16, _dir);
+        Assert.Equal(TrainingStatus.Completed, result.Status);
+        Assert.All(result.History, h => Assert.True(double.IsFinite(h.TrainLoss)));
+        Assert.True(result.History[^1].TrainLoss < result.History[0].TrainLoss, "training in bfloat16 did not lower the loss");
+        // Same data, seed and schedule: bfloat16's 8-bit mantissa moves the curve a little, not a lot.
+        Assert.InRange(result.History[^1].TrainLoss, 0.85 * reference.History[^1].TrainLoss, 1.15 * reference.History[^1].TrainLoss);
+
+        string path = Path.Combine(_dir, Checkpoint.FileName);
+        Assert.Equal(Precision.BFloat16, Checkpoint.ReadHeader(path)!.Precision);
+        // A teacher or an ensemble member is rebuilt in float32 and then loaded: it must come back as trained.
+        using var reloaded = new WideResNetSpec(10, 1, DropRate: 0).Build(_data.Shape, seed: 99);
+        Checkpoint.LoadWeights(path, reloaded);
+        Assert.Equal(ScalarType.BFloat16, reloaded.ComputeType);
+        using var scope = NewDisposeScope();
+        model.eval();
+        reloaded.eval();
+        var x = rand(8, _data.Shape.Channels, _data.Shape.ImageSize, _data.Shape.ImageSize);
+        Assert.True(model.forward(x).equal(reloaded.forward(x)).all().item<bool>());
+    }
+
+    [Fact]
+    public void Float32_stays_out_of_the_json_so_older_specs_and_fingerprints_are_unchanged_and_bfloat16_round_trips()
+    {
+        Assert.DoesNotContain("precision", SpecJson.Write(new TrainingSchedule()));
+        string json = SpecJson.Write(new TrainingSchedule { Precision = Precision.BFloat16 });
+        Assert.Contains("\"precision\": \"bfloat16\"", json);
+        Assert.Equal(Precision.BFloat16, SpecJson.Parse<TrainingSchedule>(json, "schedule").Precision);
+    }
+
+    [Fact]
+    public void Half_modes_are_refused_where_they_cannot_run_naming_the_field()
+    {
+        var lm = ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = new LstmSpec(12), Dataset = new(TextDatasets.BuiltinText),
+            Schedule = new TrainingSchedule { Schedule = LearningRateSchedule.Plateau, ClipGradNorm = 5, Precision = Precision.BFloat16 },
+        });
+        Assert.Contains(lm, e => e.Field == "schedule.precision" && e.Message.Contains("float32 only"));
+
+        var halfOnCpu = ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = new WideResNetSpec(10, 1), Device = "cpu", Schedule = new TrainingSchedule { Precision = Precision.Float16 },
+        });
+        Assert.Contains(halfOnCpu, e => e.Field == "schedule.precision" && e.Message.Contains("bfloat16"));
+
+        Assert.DoesNotContain(ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = new WideResNetSpec(10, 1), Device = "cpu", Schedule = new TrainingSchedule { Precision = Precision.BFloat16 },
+        }), e => e.Field == "schedule.precision");
+    }
+}
