@@ -129,6 +129,20 @@ public sealed class WizardValidationTests : IAsyncDisposable
     }
 
     [Fact]
+    public void Precision_is_chosen_on_the_schedule_step_and_float16_on_the_cpu_is_named_with_the_fix()
+    {
+        var page = _wizard.Render();
+        GoTo(page, WizardStep.Schedule);
+        Choose(page, "schedule-precision", BanStudio.Training.Training.Precision.Float16);
+        page.WaitForAssertion(() => Assert.Contains("\"float16\" needs \"device\": \"cuda\"", ErrorText(page, "schedule-precision")));
+        Assert.Contains("bfloat16", ErrorText(page, "schedule-precision"));
+
+        Choose(page, "schedule-precision", BanStudio.Training.Training.Precision.BFloat16);
+        page.WaitForAssertion(() => Assert.False(InputHasError(page, "schedule-precision")));
+        Assert.Equal(BanStudio.Training.Training.Precision.BFloat16, page.Instance.Model.Spec.Schedule.Precision);
+    }
+
+    [Fact]
     public void Every_model_family_the_spec_json_knows_has_an_editor_in_the_wizard()
     {
         Assert.Equal(ModelSpecJson.Families, ModelFamilies.All.Select(f => f.Key).Order(StringComparer.Ordinal));
