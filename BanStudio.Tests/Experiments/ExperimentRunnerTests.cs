@@ -11,16 +11,8 @@ namespace BanStudio.Tests.Experiments;
 
 /// <summary>Whole born-again experiments, really trained (tiny models, tiny data, one epoch per model).</summary>
 [Collection(TorchCollection.Name)]
-public sealed class ExperimentRunnerTests : IDisposable
+public sealed class ExperimentRunnerTests() : BuiltinDataTests(1, 600, 200, "ban-experiment-")
 {
-    readonly ImageSplits _data = BuiltinDataset.Generate(seed: 1, trainSize: 600, testSize: 200);
-    readonly string _dir = Directory.CreateTempSubdirectory("ban-experiment-").FullName;
-
-    public void Dispose()
-    {
-        _data.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
 
     static ExperimentSpec Spec(ModelSpec? teacher = null, ModelSpec? student = null, int generations = 2, Treatment[]? treatments = null) => new()
     {

@@ -12,16 +12,8 @@ namespace BanStudio.Tests.Training;
 
 /// <summary>The pure bfloat16 mode: BatchNorm kept in float32, float32 logits out, checkpoints that say what they hold.</summary>
 [Collection(TorchCollection.Name)]
-public sealed class PrecisionTests : IDisposable
+public sealed class PrecisionTests() : BuiltinDataTests(0, 640, 200, "ban-precision-")
 {
-    readonly ImageSplits _data = BuiltinDataset.Generate(seed: 0, trainSize: 640, testSize: 200);
-    readonly string _dir = Directory.CreateTempSubdirectory("ban-precision-").FullName;
-
-    public void Dispose()
-    {
-        _data.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
 
     [Theory]
     [InlineData("wrn")]

@@ -8,17 +8,9 @@ namespace BanStudio.Tests.Training;
 
 /// <summary>Real TorchSharp training of tiny models on the built-in dataset.</summary>
 [Collection(TorchCollection.Name)]
-public sealed class TrainerTests : IDisposable
+public sealed class TrainerTests() : BuiltinDataTests(0, 3000, 500, "ban-trainer-")
 {
     static readonly WideResNetSpec Tiny = new(10, 1, DropRate: 0);
-    readonly ImageSplits _data = BuiltinDataset.Generate(seed: 0, trainSize: 3000, testSize: 500);
-    readonly string _dir = Directory.CreateTempSubdirectory("ban-trainer-").FullName;
-
-    public void Dispose()
-    {
-        _data.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
 
     TrainerOptions Options(BanModel model, int epochs, string? checkpoints = null, IDistillationObjective? objective = null,
         BanModel? teacher = null, double lr = 0.05, int prefetch = 2) => new()
