@@ -29,6 +29,31 @@ public sealed class ObjectiveContractTests
     }
 
     [Theory]
+    [MemberData(nameof(TeacherObjectives))]
+    public void Teacher_logits_made_under_inference_mode_are_taken_as_they_are_with_the_same_loss_and_gradient(string name, double temperature)
+    {
+        // The sequence trainer hands the teacher's [T*B, V] logits over without cloning them out of inference mode; an
+        // objective that saved them for backward (rather than a softmax of them) would fail here.
+        using var scope = NewDisposeScope();
+        var labels = Logits.RandomLabels(8, 10, seed: 53);
+        var normal = Logits.Random(8, 10, seed: 51);
+        Tensor inference;
+        using (inference_mode()) inference = normal * 1;
+        // It is an inference tensor: changing it in place outside inference mode is refused.
+        Assert.ThrowsAny<Exception>(() => inference.mul_(1));
+
+        var z1 = Logits.Student(8, 10, seed: 50);
+        var fromNormal = Objective.Create(name, seed: 52, temperature).Loss(z1, normal, labels);
+        fromNormal.backward();
+        var z2 = Logits.Student(8, 10, seed: 50);
+        var fromInference = Objective.Create(name, seed: 52, temperature).Loss(z2, inference, labels);
+        fromInference.backward();
+
+        Assert.Equal(fromNormal.item<double>(), fromInference.item<double>(), 12);
+        Assert.True(z1.grad!.allclose(z2.grad!, rtol: 0, atol: 1e-12));
+    }
+
+    [Theory]
     [InlineData("ban")]
     [InlineData("ban+l")]
     [InlineData("cwtm")]
