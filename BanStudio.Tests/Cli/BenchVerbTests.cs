@@ -90,6 +90,16 @@ public sealed class BenchVerbTests
         Assert.DoesNotContain("images/s", output);
     }
 
+    [Theory]
+    [InlineData(-1e-7, "+0.0")]   // a tiny shrink rounds to zero: once printed "-+0.0" and broke the growth line
+    [InlineData(-0.0004, "+0.0")]
+    [InlineData(-0.0006, "-0.1")]
+    [InlineData(0.044, "+4.4")]
+    [InlineData(-0.05, "-5.0")]
+    [InlineData(0, "+0.0")]
+    public void Growth_is_printed_as_a_signed_percentage(double fraction, string expected) =>
+        Assert.Equal(expected, BenchVerb.SignedPercent(fraction));
+
     [Fact]
     public async Task Memory_mode_prints_one_line_per_epoch_and_the_growth()
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using BanStudio.Tests.Data;
 using BanStudio.Tests.Models;
+using BanStudio.Web.Cli;
 using BanStudio.Web.Infrastructure.Live;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Data.Sqlite;
@@ -74,13 +75,13 @@ public sealed class DashboardCostBenchmark(ITestOutputHelper output) : IDisposab
             }
         double a = Median(none), b = Median(five);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median over {none.Count} epochs: 0 viewers {a:0.0} images/s, {Viewers} viewers {b:0.0} images/s, cost {(1 - b / a) * 100:+0.0;-0.0}% ({received} messages delivered to the viewers)"));
+            $"median over {none.Count} epochs: 0 viewers {a:0.0} images/s, {Viewers} viewers {b:0.0} images/s, cost {BenchVerb.SignedPercent(1 - b / a)}% ({received} messages delivered to the viewers)"));
         // Each round's two experiments ran back to back, so their ratio cancels slow drifts of the machine.
-        var costs = perRun[0].Zip(perRun[Viewers], (without, with) => (1 - with / without) * 100).ToList();
+        var costs = perRun[0].Zip(perRun[Viewers], (without, with) => 1 - with / without).ToList();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"per round, whole experiments: 0 viewers {string.Join(", ", perRun[0].Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))}; " +
             $"{Viewers} viewers {string.Join(", ", perRun[Viewers].Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))} images/s; " +
-            $"cost per round {string.Join(", ", costs.Select(c => c.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)))}%, median {Median(costs):+0.0;-0.0}%"));
+            $"cost per round {string.Join(", ", costs.Select(BenchVerb.SignedPercent))}%, median {BenchVerb.SignedPercent(Median(costs))}%"));
         Assert.True(received > 0, "the viewers received nothing: the comparison would be 0 against 0");
     }
 

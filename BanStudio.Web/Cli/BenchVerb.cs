@@ -91,7 +91,7 @@ public static class BenchVerb
         output.WriteLine($"{"epoch",5} {"resident",10} {"managed",11} {"tensors",8}");
         var r = MemoryBenchmark.Run(spec, epochs, batchSize: batch, device: DeviceChoice.Resolve(device),
             onEpoch: s => output.WriteLine($"{s.Epoch,5} {ProcessMemory.Mib(s.ResidentBytes),10} {s.ManagedBytes / 1024.0,7:0} KiB {s.LiveTensors,8}"));
-        output.WriteLine(Format($"growth after epoch {r.ReferenceEpoch}: resident {r.ResidentGrowth * 100:+0.0;-0.0}%, managed {r.ManagedGrowth * 100:+0.0;-0.0}%, live tensors {r.LiveTensorGrowth:+0;-0;0}"));
+        output.WriteLine(Format($"growth after epoch {r.ReferenceEpoch}: resident {SignedPercent(r.ResidentGrowth)}%, managed {SignedPercent(r.ManagedGrowth)}%, live tensors {r.LiveTensorGrowth:+0;-0;0}"));
         return 0;
     }
 
@@ -104,6 +104,16 @@ public static class BenchVerb
     static string Presets() => string.Join(", ", ModelPresets.All.Select(p => p.Name));
 
     static string Format(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A fraction as a signed percentage with one decimal: "+4.4", "-0.3", "+0.0". Rounded before the sign is chosen:
+    /// .NET's "+0.0;-0.0" prints a tiny negative value as "-+0.0".
+    /// </summary>
+    public static string SignedPercent(double fraction)
+    {
+        double rounded = Math.Round(fraction * 100, 1);
+        return (rounded < 0 ? "-" : "+") + Math.Abs(rounded).ToString("0.0", CultureInfo.InvariantCulture);
+    }
 
     static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }
