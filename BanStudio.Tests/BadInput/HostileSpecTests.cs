@@ -1,3 +1,4 @@
+using BanStudio.Tests.Cli;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -116,12 +117,10 @@ public sealed class HostileSpecTests(HostileSpecApp app) : IClassFixture<Hostile
         string spec = folder.File("spec.json");
         await File.WriteAllTextAsync(spec, hostile.Json.Replace("{ROOT}", "/usr/share/datasets"));
         string output = folder.File("out");
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-
-        int code = await CliApp.RunAsync(["run", spec, "--out", output], stdout, stderr);
+        var (code, stdout, stderr) = await CliRun.RunAsync("run", spec, "--out", output);
 
         Assert.True(code == TrainVerb.ExitCodes.BadSpec, $"{name}: exit {code}\n{stdout}\n{stderr}");
-        Assert.Contains($"  {hostile.Field}: ", stderr.ToString());
+        Assert.Contains($"  {hostile.Field}: ", stderr);
         Assert.False(Directory.Exists(output), $"{name}: the run verb created {output}");
     }
 }

@@ -1,3 +1,4 @@
+using BanStudio.Tests.Cli;
 using BanStudio.Tests.Data;
 using BanStudio.Web.Cli;
 
@@ -17,12 +18,10 @@ public sealed class TrainVerbHostileTests
         using var folder = new TempFolder();
         string spec = folder.File("train.json");
         await File.WriteAllTextAsync(spec, $$$"""{"model": {{{model}}}, "dataset": {{{dataset}}}, "schedule": {"epochs": 1}}""");
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-
-        int code = await CliApp.RunAsync(["train", spec, "--out", folder.File("out")], stdout, stderr);
+        var (code, stdout, stderr) = await CliRun.RunAsync("train", spec, "--out", folder.File("out"));
 
         Assert.True(code == TrainVerb.ExitCodes.BadSpec, $"exit {code}\n{stdout}\n{stderr}");
-        Assert.Contains($"  {field}: ", stderr.ToString());
+        Assert.Contains($"  {field}: ", stderr);
         Assert.False(Directory.Exists(folder.File("out")));
     }
 }

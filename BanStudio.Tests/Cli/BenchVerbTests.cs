@@ -9,20 +9,12 @@ namespace BanStudio.Tests.Cli;
 [Collection(TorchCollection.Name)]
 public sealed class BenchVerbTests
 {
-    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await CliApp.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Theory]
     [InlineData("WRN-16-5")]
     [InlineData("LSTM-3x200")]
     public async Task An_unknown_model_is_refused_with_the_names_that_exist(string name)
     {
-        var (code, output, error) = await Run("bench", "--model", name);
+        var (code, output, error) = await CliRun.RunAsync("bench", "--model", name);
         Assert.Equal(2, code);
         Assert.Contains($"no preset is called \"{name}\"", error);
         Assert.Contains("WRN-16-4", error);
@@ -36,7 +28,7 @@ public sealed class BenchVerbTests
     [InlineData("LSTM-2x200", "bfloat16", "the language models train in float32 only")]
     public async Task A_precision_that_cannot_run_is_refused_before_anything_trains(string model, string precision, string message)
     {
-        var (code, output, error) = await Run("bench", "--model", model, "--precision", precision);
+        var (code, output, error) = await CliRun.RunAsync("bench", "--model", model, "--precision", precision);
         Assert.Equal(2, code);
         Assert.Contains($"--precision: ", error);
         Assert.Contains(message, error);
@@ -46,7 +38,7 @@ public sealed class BenchVerbTests
     [Fact]
     public async Task Bench_in_bfloat16_says_so_and_trains()
     {
-        var (code, output, error) = await Run("bench", "--model", "WRN-10-1", "--batch", "16", "--steps", "2", "--repeats", "1", "--warmup", "1", "--precision", "bfloat16");
+        var (code, output, error) = await CliRun.RunAsync("bench", "--model", "WRN-10-1", "--batch", "16", "--steps", "2", "--repeats", "1", "--warmup", "1", "--precision", "bfloat16");
         Assert.True(code == 0, error);
         Assert.Contains(", bfloat16, ", output.Split('\n')[0]);
         Assert.Matches(@"\d+\.\d images/s  WRN-10-1", output);
@@ -56,7 +48,7 @@ public sealed class BenchVerbTests
     [Fact]
     public async Task Bench_prints_images_per_second_the_ban_step_ratio_the_loader_and_peak_memory()
     {
-        var (code, output, error) = await Run("bench", "--model", "WRN-10-1", "--batch", "16", "--steps", "2", "--repeats", "3", "--warmup", "1");
+        var (code, output, error) = await CliRun.RunAsync("bench", "--model", "WRN-10-1", "--batch", "16", "--steps", "2", "--repeats", "3", "--warmup", "1");
         Assert.True(code == 0, error);
         var lines = output.Split('\n');
         Assert.Equal(3, lines.Count(l => l.TrimStart().StartsWith("repeat ", StringComparison.Ordinal)));
@@ -75,7 +67,7 @@ public sealed class BenchVerbTests
     [Fact]
     public async Task The_lstm_language_model_bench_prints_tokens_per_second_its_parameters_and_the_ban_step()
     {
-        var (code, output, error) = await Run("bench", "--model", "LSTM-2x200", "--batch", "4", "--steps", "1", "--repeats", "1", "--warmup", "0");
+        var (code, output, error) = await CliRun.RunAsync("bench", "--model", "LSTM-2x200", "--batch", "4", "--steps", "1", "--repeats", "1", "--warmup", "0");
         Assert.True(code == 0, error);
         Assert.Contains("35-word windows of random ids, vocabulary 10,000", output);
         // The PTB vocabulary and the preset's tied 2x200 LSTM: the count pytorch_bench.py must print too.
@@ -103,7 +95,7 @@ public sealed class BenchVerbTests
     [Fact]
     public async Task Memory_mode_prints_one_line_per_epoch_and_the_growth()
     {
-        var (code, output, error) = await Run("bench", "--epochs-memory", "3", "--batch", "128");
+        var (code, output, error) = await CliRun.RunAsync("bench", "--epochs-memory", "3", "--batch", "128");
         Assert.True(code == 0, error);
         var epochs = output.Split('\n').Where(l => Regex.IsMatch(l, @"^\s+[123]\s+\d+ MiB\s+\d+ KiB\s+\d+$")).ToList();
         Assert.Equal(3, epochs.Count);

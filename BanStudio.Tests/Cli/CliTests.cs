@@ -14,14 +14,6 @@ public sealed class CliTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await CliApp.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     string Write(string name, string json)
     {
         string path = Path.Combine(_dir, name);
@@ -32,7 +24,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Models_prints_wide_resnet_28_10_at_36_5_million_parameters_for_100_classes()
     {
-        var (code, output, _) = await Run("models");
+        var (code, output, _) = await CliRun.RunAsync("models");
         Assert.Equal(0, code);
         var line = output.Split('\n').Single(l => l.StartsWith("WRN-28-10 ", StringComparison.Ordinal));
         Assert.Equal(["WRN-28-10", "36.48M", "36.54M"], line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
@@ -43,7 +35,7 @@ public sealed class CliTests : IDisposable
     public async Task Train_rejects_a_bad_spec_before_training_naming_each_field()
     {
         string spec = Write("bad.json", """{"model": {"family": "densenet", "depth": 90, "growth": 12}, "schedule": {"epochs": 0}, "device": "tpu"}""");
-        var (code, _, error) = await Run("train", spec, "--out", Path.Combine(_dir, "out"));
+        var (code, _, error) = await CliRun.RunAsync("train", spec, "--out", Path.Combine(_dir, "out"));
         Assert.Equal(TrainVerb.ExitCodes.BadSpec, code);
         Assert.Contains("model.depth", error);
         Assert.Contains("schedule.epochs", error);
@@ -55,7 +47,7 @@ public sealed class CliTests : IDisposable
     public async Task Train_reports_a_missing_spec_file_with_its_path()
     {
         string missing = Path.Combine(_dir, "nope.json");
-        var (code, _, error) = await Run("train", missing);
+        var (code, _, error) = await CliRun.RunAsync("train", missing);
         Assert.Equal(TrainVerb.ExitCodes.BadSpec, code);
         Assert.Contains(missing, error);
     }
@@ -67,7 +59,7 @@ public sealed class CliTests : IDisposable
         foreach (var name in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
             File.WriteAllBytes(Path.Combine(data, name), [0, 0, 8, 3, 0, 0]);
         string spec = Write("fm.json", $$$"""{"model": {"family": "wideresnet", "depth": 10, "widen": 1}, "dataset": {"kind": "fashion-mnist", "path": "{{{data}}}"}}""");
-        var (code, _, error) = await Run("train", spec, "--out", Path.Combine(_dir, "out"), "--data-root", _dir);
+        var (code, _, error) = await CliRun.RunAsync("train", spec, "--out", Path.Combine(_dir, "out"), "--data-root", _dir);
         Assert.Equal(TrainVerb.ExitCodes.BadData, code);
         Assert.Contains(Path.Combine(data, "train-images-idx3-ubyte"), error);
     }
@@ -81,21 +73,21 @@ public sealed class CliTests : IDisposable
              "schedule": {"epochs": 2, "batchSize": 50, "learningRate": 0.05}, "seed": 2}
             """);
         string outDir = Path.Combine(_dir, "run");
-        var (code, output, _) = await Run("train", spec, "--out", outDir);
+        var (code, output, _) = await CliRun.RunAsync("train", spec, "--out", outDir);
         Assert.Equal(0, code);
         Assert.Equal(2, output.Split('\n').Count(l => l.StartsWith("epoch ", StringComparison.Ordinal)));
         Assert.Contains("final-epoch test error", output);
         Assert.Contains("best-epoch test error", output);
         Assert.True(File.Exists(Path.Combine(outDir, "checkpoint.bin")));
 
-        var again = await Run("train", spec, "--out", outDir);
+        var again = await CliRun.RunAsync("train", spec, "--out", outDir);
         Assert.Equal(0, again.Code);
         Assert.Contains("resuming after epoch 2", again.Out);
         Assert.DoesNotContain("\nepoch ", again.Out);
 
         // the same folder with another seed: the old checkpoint is not resumed, and the user is told why
         string other = Write("tiny-seed3.json", File.ReadAllText(spec).Replace("\"seed\": 2", "\"seed\": 3"));
-        var changed = await Run("train", other, "--out", outDir);
+        var changed = await CliRun.RunAsync("train", other, "--out", outDir);
         Assert.Equal(0, changed.Code);
         Assert.Contains("was made by another configuration", changed.Out);
         Assert.Equal(2, changed.Out.Split('\n').Count(l => l.StartsWith("epoch ", StringComparison.Ordinal)));
@@ -110,7 +102,7 @@ public sealed class CliTests : IDisposable
              "generations": 2, "treatments": ["cwtm"],
              "schedule": {"epochs": 1, "batchSize": 50, "learningRate": 0.05}, "seeds": [1, 2]}
             """);
-        var (code, output, error) = await Run("run", spec, "--out", Path.Combine(_dir, "exp"), "--database", Path.Combine(_dir, "studio.db"));
+        var (code, output, error) = await CliRun.RunAsync("run", spec, "--out", Path.Combine(_dir, "exp"), "--database", Path.Combine(_dir, "studio.db"));
         Assert.True(code == 0, error);
         var lines = output.Split('\n');
         int header = Array.FindLastIndex(lines, l => l.StartsWith("Network", StringComparison.Ordinal));

@@ -1,3 +1,4 @@
+using BanStudio.Tests.Cli;
 using BanStudio.Web.Cli;
 
 namespace BanStudio.Tests.Language;
@@ -10,18 +11,10 @@ public sealed class LanguageCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await CliApp.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task Models_lists_the_language_models_with_their_ptb_counts_beside_table_6()
     {
-        var (code, output, _) = await Run("models");
+        var (code, output, _) = await CliRun.RunAsync("models");
         Assert.Equal(0, code);
         string[] Line(string name) => output.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -40,7 +33,7 @@ public sealed class LanguageCliTests : IDisposable
               "schedule": { "epochs": 1, "batchSize": 4, "learningRate": 1, "momentum": 0, "nesterov": false, "weightDecay": 0,
                             "schedule": "plateau", "gamma": 0.25, "clipGradNorm": 5 } }
             """);
-        var (code, output, error) = await Run("run", spec, "--out", Path.Combine(_dir, "out"), "--database", Path.Combine(_dir, "studio.db"));
+        var (code, output, error) = await CliRun.RunAsync("run", spec, "--out", Path.Combine(_dir, "out"), "--database", Path.Combine(_dir, "studio.db"));
         Assert.True(code == 0, error);
         Assert.Contains("valid ppl", output);
         Assert.Contains("words/s", output);
@@ -54,7 +47,7 @@ public sealed class LanguageCliTests : IDisposable
     {
         string spec = Path.Combine(_dir, "ptb.json");
         File.WriteAllText(spec, """{ "dataset": { "kind": "ptb", "path": "/no/ptb/here" }, "teacher": { "family": "lstm", "units": 8 } }""");
-        var (code, _, error) = await Run("run", spec, "--out", Path.Combine(_dir, "out2"), "--database", Path.Combine(_dir, "studio.db"));
+        var (code, _, error) = await CliRun.RunAsync("run", spec, "--out", Path.Combine(_dir, "out2"), "--database", Path.Combine(_dir, "studio.db"));
         Assert.Equal(TrainVerb.ExitCodes.BadSpec, code);
         Assert.Contains("dataset.path", error);
         Assert.Contains("/no/ptb/here", error);

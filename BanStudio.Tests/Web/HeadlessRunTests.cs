@@ -1,3 +1,4 @@
+using BanStudio.Tests.Cli;
 using System.Net.Http.Json;
 using BanStudio.Tests.Data;
 using BanStudio.Web.Cli;
@@ -21,14 +22,6 @@ public sealed class HeadlessRunTests : IDisposable
         _folder.Dispose();
     }
 
-    async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await CliApp.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task A_headless_run_is_listed_by_the_app_with_its_runs_metrics_and_log_and_a_rerun_continues_the_same_experiment()
     {
@@ -37,7 +30,7 @@ public sealed class HeadlessRunTests : IDisposable
         string database = _folder.File("studio.db"); // where StudioHost points the app
         string outDir = _folder.File("runs-headless");
 
-        var (code, output, error) = await Run("run", spec, "--out", outDir, "--database", database);
+        var (code, output, error) = await CliRun.RunAsync("run", spec, "--out", outDir, "--database", database);
         Assert.True(code == 0, error + output);
         Assert.Contains($"headless: experiment 1 in {database}", output);
 
@@ -64,7 +57,7 @@ public sealed class HeadlessRunTests : IDisposable
         SqliteConnection.ClearAllPools();
 
         // Run again into the same folder: the same experiment, nothing retrained.
-        var again = await Run("run", spec, "--out", outDir, "--database", database);
+        var again = await CliRun.RunAsync("run", spec, "--out", outDir, "--database", database);
         Assert.True(again.Code == 0, again.Err + again.Out);
         Assert.Contains("headless: experiment 1 in", again.Out);
         Assert.DoesNotContain("epoch   1/2", again.Out);
@@ -85,7 +78,7 @@ public sealed class HeadlessRunTests : IDisposable
             mark.Parameters.AddWithValue("$owner", owner);
             Assert.Equal(1, mark.ExecuteNonQuery());
         }
-        var refused = await Run("run", spec, "--out", outDir, "--database", database);
+        var refused = await CliRun.RunAsync("run", spec, "--out", outDir, "--database", database);
         Assert.Equal(1, refused.Code);
         Assert.Contains($"experiment 1 is being trained right now by process {owner}", refused.Err);
         using (var read = connection.CreateCommand())
@@ -97,7 +90,7 @@ public sealed class HeadlessRunTests : IDisposable
         // Once that process is gone, the same command resumes the experiment.
         sleeper.Kill();
         await sleeper.WaitForExitAsync();
-        var resumed = await Run("run", spec, "--out", outDir, "--database", database);
+        var resumed = await CliRun.RunAsync("run", spec, "--out", outDir, "--database", database);
         Assert.True(resumed.Code == 0, resumed.Err + resumed.Out);
         Assert.Contains("by a process that is gone: resuming it", resumed.Err);
     }
@@ -113,7 +106,7 @@ public sealed class HeadlessRunTests : IDisposable
             "{ \"kind\": \"builtin\", \"trainSize\": 300, \"testSize\": 100 }", $$"""{ "kind": "cifar10", "path": "{{data}}" }"""));
         string database = _folder.File("studio.db");
 
-        var (code, _, error) = await Run("run", spec, "--out", _folder.File("runs-corrupt"), "--database", database, "--data-root", _folder.Path);
+        var (code, _, error) = await CliRun.RunAsync("run", spec, "--out", _folder.File("runs-corrupt"), "--database", database, "--data-root", _folder.Path);
 
         Assert.Equal(TrainVerb.ExitCodes.BadData, code);
         Assert.StartsWith("dataset problem: ", error);
