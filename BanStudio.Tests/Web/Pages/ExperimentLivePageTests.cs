@@ -13,58 +13,10 @@ using Plotly.Blazor.Traces;
 
 namespace BanStudio.Tests.Web.Pages;
 
-/// <summary>
-/// The live experiment page with the app's real broadcaster, recorder and SQLite store; Plotly's JS module is
-/// bUnit's (there is no browser), which records every call the charts make. The page's clock is fake, so
-/// which events share a refresh is decided by the test, not by this machine's speed.
-/// </summary>
-public sealed class ExperimentLivePageTests : IAsyncDisposable
+/// <summary>The live experiment page of an image experiment: traces, appends, the point cap, progress, controls.</summary>
+public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpec("live", generations: 2, epochs: 8), "live")
 {
-    const string PlotlyModule = "./_content/Plotly.Blazor/plotly-interop-7.2.0.js";
-
-    readonly FakeTimeProvider _clock = new();
-    readonly PageContext _context;
-    readonly BunitJSModuleInterop _plotly;
-    readonly ExperimentPlan _plan = ExperimentPlan.Create(SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("live", generations: 2, epochs: 8), "spec"));
-    readonly int _id;
-
-    public ExperimentLivePageTests()
-    {
-        _context = new PageContext(_clock);
-        _plotly = _context.Bunit.JSInterop.SetupModule(PlotlyModule);
-        using var db = _context.NewDb();
-        var experiment = new Experiment
-        {
-            Name = "live", SpecJson = SpecJson.Write(_plan.Spec), Status = ExperimentStatus.Running,
-            TotalSteps = _plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow, Folder = "/tmp/unused",
-        };
-        db.Experiments.Add(experiment);
-        db.SaveChanges();
-        _id = experiment.Id;
-    }
-
-    public ValueTask DisposeAsync() => _context.DisposeAsync();
-
-    PlanStep Step(string key) => _plan.Steps.Single(s => s.Key == key);
-
     static EpochMetrics Epoch(int epoch) => new(epoch, 2.0 / epoch, 0.5, 2.2 / epoch, 0.6, null, 0.05, 1, 500);
-
-    ExperimentRecorder Recorder => _context.Bunit.Services.GetRequiredService<ExperimentRecorder>();
-
-    /// <summary>What the executor does with each event: store it, then publish it.</summary>
-    void Happen(ExperimentEvent e)
-    {
-        Recorder.Record(_id, _plan, "/tmp/unused", e);
-        _context.Broadcaster.Publish(_id, e);
-    }
-
-    IRenderedComponent<ExperimentLive> Render(int maxPoints = RunCharts.DefaultMaxPoints)
-    {
-        var page = _context.Bunit.Render<ExperimentLive>(p => p.Add(x => x.Id, _id).Add(x => x.MaxPoints, maxPoints));
-        // Each chart is created once in the browser before anything is appended.
-        page.WaitForAssertion(() => Assert.Equal(3, Calls("newPlot").Count));
-        return page;
-    }
 
     IReadOnlyList<JSRuntimeInvocation> Calls(string identifier) => _plotly.Invocations[identifier];
 

@@ -21,52 +21,12 @@ namespace BanStudio.Tests.Web.Pages;
 /// The live page and the Compare table for language models, with the app's real broadcaster, recorder and SQLite
 /// store; Plotly's JS module is bUnit's, which records the calls the charts make.
 /// </summary>
-public sealed class LanguageModelPagesTests : IAsyncDisposable
+public sealed class LanguageModelPagesTests() : LivePageTests(LanguageModelWebTests.TinyLanguageSpec, "lm-live")
 {
-    const string PlotlyModule = "./_content/Plotly.Blazor/plotly-interop-7.2.0.js";
-
-    readonly FakeTimeProvider _clock = new();
-    readonly PageContext _context;
-    readonly BunitJSModuleInterop _plotly;
-    readonly ExperimentPlan _plan = ExperimentPlan.Create(SpecJson.Parse<ExperimentSpec>(LanguageModelWebTests.TinyLanguageSpec, "spec"));
-    readonly int _id;
-
-    public LanguageModelPagesTests()
-    {
-        _context = new PageContext(_clock);
-        _plotly = _context.Bunit.JSInterop.SetupModule(PlotlyModule);
-        using var db = _context.NewDb();
-        var experiment = new Experiment
-        {
-            Name = "lm-live", SpecJson = SpecJson.Write(_plan.Spec), Status = ExperimentStatus.Running,
-            TotalSteps = _plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow, Folder = "/tmp/unused",
-        };
-        db.Experiments.Add(experiment);
-        db.SaveChanges();
-        _id = experiment.Id;
-    }
-
-    public ValueTask DisposeAsync() => _context.DisposeAsync();
-
-    PlanStep Step(string key) => _plan.Steps.Single(s => s.Key == key);
-
     // Train, validation and test losses all differ, so a trace drawn from the wrong one shows.
     static EpochMetrics Epoch(int epoch) =>
         new(epoch, TrainLoss: 5.0 / epoch, TrainError: 0.7, TestLoss: 4.0 / epoch, TestError: 0.6, TestTop5Error: null,
             LearningRate: 1, Seconds: 2, ImagesPerSecond: 1234, ValidLoss: 4.5 / epoch);
-
-    void Happen(ExperimentEvent e)
-    {
-        _context.Bunit.Services.GetRequiredService<ExperimentRecorder>().Record(_id, _plan, "/tmp/unused", e);
-        _context.Broadcaster.Publish(_id, e);
-    }
-
-    IRenderedComponent<ExperimentLive> Render()
-    {
-        var page = _context.Bunit.Render<ExperimentLive>(p => p.Add(x => x.Id, _id));
-        page.WaitForAssertion(() => Assert.Equal(3, _plotly.Invocations["newPlot"].Count));
-        return page;
-    }
 
     static PlotlyChart Chart(IRenderedComponent<ExperimentLive> page, string prefix) =>
         page.FindComponents<PlotlyChart>().Single(c => c.Instance.Id.StartsWith(prefix, StringComparison.Ordinal)).Instance;
