@@ -11,7 +11,6 @@ using BanStudio.Web.Infrastructure.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -29,11 +28,7 @@ public sealed class AccessTokenTests(Chromium chromium) : IClassFixture<Chromium
     const string Token = "test-token-0123456789abcdef";
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Theory]
     [InlineData("http://127.0.0.1:5080", true)]

@@ -4,7 +4,6 @@ using System.Text;
 using BanStudio.Tests.Data;
 using BanStudio.Tests.Web;
 using BanStudio.Web.Features.Experiments;
-using Microsoft.Data.Sqlite;
 
 namespace BanStudio.Tests.BadInput;
 
@@ -17,11 +16,7 @@ public sealed class CrossSiteTests : IDisposable
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     static HttpRequestMessage Post(string path, string body, params (string Name, string Value)[] headers)
     {

@@ -6,7 +6,6 @@ using BanStudio.Training;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
 using BanStudio.Web.Infrastructure.Data;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace BanStudio.Tests.BadInput;
@@ -19,11 +18,7 @@ public sealed class CsvInjectionTests : IDisposable
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Theory]
     [InlineData("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")")]

@@ -67,7 +67,6 @@ public sealed class HostileSpecApp : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Host.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         _folder.Dispose();
     }
 }

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using BanStudio.Tests.Data;
 using BanStudio.Tests.Web;
-using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -19,11 +18,7 @@ public sealed partial class CompareBrowserTests(Chromium chromium) : IClassFixtu
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [GeneratedRegex(@"^\d+\.\d\d")]
     private static partial Regex LeadingNumber();

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using BanStudio.Tests.Data;
 using BanStudio.Tests.Web;
-using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -17,11 +16,7 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task The_dashboard_shows_a_submitted_experiment_its_progress_bar_moving_to_the_end_and_both_csvs_download()

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using BanStudio.Tests.Data;
 using BanStudio.Tests.Web;
-using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -20,11 +19,7 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     /// <summary>Points of the trace with this uid in the Plotly chart inside data-testid=<paramref name="chart"/>; 0 before it exists.</summary>
     const string TracePoints = """

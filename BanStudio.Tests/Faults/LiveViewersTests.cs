@@ -4,7 +4,6 @@ using BanStudio.Tests.Data;
 using BanStudio.Tests.Web;
 using BanStudio.Web.Infrastructure.Live;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace BanStudio.Tests.Faults;
@@ -21,11 +20,7 @@ public sealed class LiveViewersTests(ITestOutputHelper output) : IDisposable
     static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     static string Spec(string name) => $$"""
         {

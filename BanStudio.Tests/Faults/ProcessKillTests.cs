@@ -21,11 +21,7 @@ public sealed class ProcessKillTests(Chromium chromium) : IClassFixture<Chromium
     static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task After_a_SIGKILL_mid_training_the_experiment_shows_interrupted_and_resume_finishes_it_without_retraining_finished_runs()

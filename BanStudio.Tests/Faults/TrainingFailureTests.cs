@@ -4,7 +4,6 @@ using BanStudio.Tests.Browser;
 using BanStudio.Tests.Data;
 using BanStudio.Tests.Web;
 using BanStudio.Web.Features.Experiments;
-using Microsoft.Data.Sqlite;
 
 namespace BanStudio.Tests.Faults;
 
@@ -19,11 +18,7 @@ public sealed class TrainingFailureTests(Xunit.Abstractions.ITestOutputHelper ou
     static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     static string Spec(string name, string dataset, string schedule) => $$"""
         {

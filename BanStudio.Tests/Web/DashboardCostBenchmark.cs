@@ -5,7 +5,6 @@ using BanStudio.Tests.Models;
 using BanStudio.Web.Cli;
 using BanStudio.Web.Infrastructure.Live;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace BanStudio.Tests.Web;
@@ -25,11 +24,7 @@ public sealed class DashboardCostBenchmark(ITestOutputHelper output) : IDisposab
     static readonly int TrainSize = Setting("BANSTUDIO_DASHBOARD_IMAGES", 1200);
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [BenchmarkFact]
     public async Task Five_live_viewers_against_none()

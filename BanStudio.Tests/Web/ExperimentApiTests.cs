@@ -21,7 +21,6 @@ public sealed class ExperimentApiTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         _folder.Dispose();
     }
 

@@ -6,7 +6,6 @@ using BanStudio.Tests.Data;
 using BanStudio.Web.Infrastructure.Live;
 using CsvHelper;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 
 namespace BanStudio.Tests.Web;
 
@@ -20,11 +19,7 @@ public sealed class ExperimentLifecycleTests : IDisposable
     static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools(); // pooled connections would keep the file open
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     /// <summary>Everything the hub sends to one subscriber, in arrival order.</summary>
     sealed class HubRecorder

@@ -16,11 +16,7 @@ public sealed class HeadlessRunTests : IDisposable
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task A_headless_run_is_listed_by_the_app_with_its_runs_metrics_and_log_and_a_rerun_continues_the_same_experiment()

@@ -8,7 +8,6 @@ using BanStudio.Web.Infrastructure.Live;
 using Bunit;
 using CsvHelper;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 
@@ -25,11 +24,7 @@ public sealed class LanguageModelWebTests : IDisposable
     static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     public const string TinyLanguageSpec = """
         {

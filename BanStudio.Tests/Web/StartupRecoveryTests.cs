@@ -3,7 +3,6 @@ using BanStudio.Tests.Data;
 using BanStudio.Training;
 using BanStudio.Training.Experiments;
 using BanStudio.Web.Infrastructure.Data;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace BanStudio.Tests.Web;
@@ -14,11 +13,7 @@ public sealed class StartupRecoveryTests : IDisposable
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     Experiment Stored(string name, ExperimentStatus status, int id)
     {

@@ -6,7 +6,6 @@ using BanStudio.Tests.Data;
 using BanStudio.Web.Features.Compare;
 using BanStudio.Web.Infrastructure.Data;
 using CsvHelper;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace BanStudio.Tests.Web.Compare;
@@ -32,7 +31,6 @@ public sealed class CompareApiTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         _folder.Dispose();
     }
 

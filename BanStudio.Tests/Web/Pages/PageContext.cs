@@ -4,7 +4,6 @@ using BanStudio.Web.Infrastructure.Data;
 using BanStudio.Web.Infrastructure.Live;
 using BanStudio.Web.Infrastructure.Queue;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
@@ -51,7 +50,6 @@ public sealed class PageContext : IAsyncDisposable
     {
         await Bunit.DisposeAsync();
         await _app.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         _folder.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using BanStudio.Tests.Data;
-using Microsoft.Data.Sqlite;
 
 namespace BanStudio.Tests.Web.Pages;
 
@@ -9,11 +8,7 @@ public sealed class PagesOverHttpTests : IDisposable
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task The_dashboard_is_served_with_MudBlazor_and_the_Blazor_script()

@@ -1,6 +1,5 @@
 using System.Net;
 using BanStudio.Tests.Data;
-using Microsoft.Data.Sqlite;
 
 namespace BanStudio.Tests.Web.Pages;
 
@@ -9,11 +8,7 @@ public sealed class WizardOverHttpTests : IDisposable
 {
     readonly TempFolder _folder = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _folder.Dispose();
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task The_wizard_page_is_served_with_the_datasets_built_in_first_and_the_nav_and_dashboard_link_to_it()
