@@ -95,6 +95,11 @@ public sealed class PrecisionTests() : BuiltinDataTests(0, 640, 200, "ban-precis
             Teacher = new WideResNetSpec(10, 1), Device = "cpu", Schedule = new TrainingSchedule { Precision = Precision.Float16 },
         });
         Assert.Contains(halfOnCpu, e => e.Field == "schedule.precision" && e.Message.Contains("bfloat16"));
+        // "auto" is the CPU on this machine (no CUDA libtorch in the test build): refused the same way.
+        Assert.Contains(ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = new WideResNetSpec(10, 1), Device = "auto", Schedule = new TrainingSchedule { Precision = Precision.Float16 },
+        }), e => e.Field == "schedule.precision" && e.Message.Contains("\"device\": \"auto\" runs on the CPU here"));
 
         Assert.DoesNotContain(ExperimentValidation.Validate(new ExperimentSpec
         {

@@ -64,9 +64,10 @@ public static class ExperimentValidation
         if (spec.Schedule is not { Precision: not Precision.Float32 } schedule) yield break;
         if (spec.Teacher is Language.LanguageModelSpec)
             yield return new("schedule.precision", "the language models train in float32 only; remove \"precision\" or set it to \"float32\"");
-        if (schedule.Precision == Precision.Float16 && !string.Equals(spec.Device, "cuda", StringComparison.OrdinalIgnoreCase)
-            && spec.Device?.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase) != true)
-            yield return new("schedule.precision", $"\"float16\" needs \"device\": \"cuda\" (got \"{spec.Device}\"); on the CPU use \"bfloat16\", which processors with AVX512-BF16 run natively");
+        // On the device the run would get ("auto" included); a device that does not resolve is reported under "device".
+        if (schedule.Precision == Precision.Float16 && DeviceChoice.Check(spec.Device) is null
+            && DeviceChoice.Resolve(spec.Device).type != TorchSharp.DeviceType.CUDA)
+            yield return new("schedule.precision", $"\"float16\" needs a CUDA device (\"device\": \"{spec.Device}\" runs on the CPU here); on the CPU use \"bfloat16\", which processors with AVX512-BF16 run natively");
     }
 
     /// <summary>Language models train on a text corpus with the sequence trainer; image models on images. Never mixed.</summary>
