@@ -36,6 +36,15 @@ public sealed class BenchVerbTests
     }
 
     [Fact]
+    public async Task A_tf32_setting_other_than_on_or_off_is_refused_naming_the_option()
+    {
+        var (code, output, error) = await CliRun.RunAsync("bench", "--model", "WRN-10-1", "--tf32", "yes");
+        Assert.Equal(2, code);
+        Assert.Contains("--tf32: \"yes\" is not on or off", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
     public async Task Bench_in_bfloat16_says_so_and_trains()
     {
         var (code, output, error) = await CliRun.RunAsync("bench", "--model", "WRN-10-1", "--batch", "16", "--steps", "2", "--repeats", "1", "--warmup", "1", "--precision", "bfloat16");

@@ -81,6 +81,58 @@ public sealed class PrecisionTests() : BuiltinDataTests(0, 640, 200, "ban-precis
     }
 
     [Fact]
+    public void Tf32_is_on_unless_a_spec_says_false_and_saying_true_is_the_same_spec_as_saying_nothing()
+    {
+        string plain = SpecJson.Write(new TrainingSchedule());
+        Assert.DoesNotContain("tf32", plain);
+        Assert.True(SpecJson.Parse<TrainingSchedule>(plain, "schedule").UsesTf32);
+
+        string off = SpecJson.Write(new TrainingSchedule { Tf32 = false });
+        Assert.Contains("\"tf32\": false", off);
+        Assert.False(SpecJson.Parse<TrainingSchedule>(off, "schedule").UsesTf32);
+
+        // An explicit true is the default: the same JSON, so the same fingerprint, as a spec written before the setting.
+        Assert.Equal(plain, SpecJson.Write(new TrainingSchedule { Tf32 = true }));
+        Assert.Equal(plain, SpecJson.Write(SpecJson.Parse<TrainingSchedule>(plain.Replace("{", "{ \"tf32\": true,"), "schedule")));
+    }
+
+    [Fact]
+    public void Tf32_switches_are_set_for_a_cuda_run_only_and_bind_on_this_build()
+    {
+        bool matmul = backends.cuda.matmul.allow_tf32, cudnn = backends.cudnn.allow_tf32;
+        try
+        {
+            // The switches exist in this libtorch and hold what is written (the CUDA path writes them the same way).
+            backends.cuda.matmul.allow_tf32 = false;
+            backends.cudnn.allow_tf32 = false;
+            Assert.False(backends.cuda.matmul.allow_tf32);
+            Assert.False(backends.cudnn.allow_tf32);
+
+            // A CPU run leaves them alone, whatever its schedule says.
+            Assert.Null(Precisions.ApplyTf32(CPU, new TrainingSchedule()));
+            Assert.False(backends.cuda.matmul.allow_tf32);
+            Assert.False(backends.cudnn.allow_tf32);
+
+            // A CPU training run through the trainer does not touch them either.
+            backends.cuda.matmul.allow_tf32 = true;
+            using var model = new WideResNetSpec(10, 1).Build(_data.Shape, seed: 1);
+            var result = new Trainer(new TrainerOptions
+            {
+                Model = model, Data = _data, Seed = 1,
+                Schedule = new TrainingSchedule { Epochs = 1, BatchSize = 64, LearningRate = 0.05, Tf32 = false },
+            }).Run();
+            Assert.Single(result.History);
+            Assert.True(backends.cuda.matmul.allow_tf32);
+            Assert.False(backends.cudnn.allow_tf32);
+        }
+        finally
+        {
+            backends.cuda.matmul.allow_tf32 = matmul;
+            backends.cudnn.allow_tf32 = cudnn;
+        }
+    }
+
+    [Fact]
     public void Half_modes_are_refused_where_they_cannot_run_naming_the_field()
     {
         var lm = ExperimentValidation.Validate(new ExperimentSpec

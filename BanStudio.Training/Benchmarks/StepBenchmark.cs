@@ -22,6 +22,8 @@ public sealed record StepBenchmarkOptions
     public Device Device { get; init; } = CPU;
     /// <summary>The image models' number format (<see cref="Training.Precision"/>).</summary>
     public Precision Precision { get; init; } = Precision.Float32;
+    /// <summary>CUDA only: TensorFloat-32 for float32 matrix products and convolutions (<see cref="TrainingSchedule.Tf32"/>).</summary>
+    public bool Tf32 { get; init; } = true;
     public DataShape Shape { get; init; } = new(3, 32, 10);
     /// <summary>Language models: the vocabulary of the random word ids (PTB's by default).</summary>
     public int Vocabulary { get; init; } = LanguageModelSpec.PtbVocabulary;
@@ -88,7 +90,7 @@ public static class StepBenchmark
         using var student = o.Model.Build(o.Shape, seed: 1, o.Device);
         using var teacher = o.Ban ? o.Model.Build(o.Shape, seed: 2, o.Device) : null;
         // A small learning rate: the random labels must not drive the weights to NaN during a long benchmark.
-        var schedule = new TrainingSchedule { Epochs = 1, BatchSize = o.BatchSize, LearningRate = 0.01, Precision = o.Precision };
+        var schedule = new TrainingSchedule { Epochs = 1, BatchSize = o.BatchSize, LearningRate = 0.01, Precision = o.Precision, Tf32 = o.Tf32 };
         if (o.Ban && o.Precision != Precision.Float32) teacher!.UsePrecision(Precisions.ScalarTypeOf(o.Precision)); // as a teacher trained in it
 
         (double PerSecond, long Items) Epoch(ImageSplits split, bool ban)
@@ -116,7 +118,7 @@ public static class StepBenchmark
         var schedule = new TrainingSchedule
         {
             Epochs = 1, BatchSize = o.BatchSize, LearningRate = 1, Momentum = 0, Nesterov = false, WeightDecay = 0,
-            Schedule = LearningRateSchedule.Plateau, Gamma = 0.25, ClipGradNorm = 5,
+            Schedule = LearningRateSchedule.Plateau, Gamma = 0.25, ClipGradNorm = 5, Tf32 = o.Tf32,
         };
         manual_seed(1); // dropout draws from the global generator
 

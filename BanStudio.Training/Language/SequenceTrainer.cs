@@ -63,6 +63,7 @@ public sealed class SequenceTrainer
         var schedule = _o.Schedule;
         model.to(_o.Device);
         model.UseVocabulary(_o.Corpus.Vocabulary);
+        Precisions.ApplyTf32(_o.Device, schedule);
         if (_o.Teacher is { } teacher)
         {
             teacher.to(_o.Device);

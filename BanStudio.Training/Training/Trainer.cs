@@ -70,6 +70,7 @@ public sealed class Trainer
         model.to(_o.Device);
         // Before the optimiser is built: converting replaces the parameters it would hold.
         if (schedule.Precision != Precision.Float32) model.UsePrecision(Precisions.ScalarTypeOf(schedule.Precision));
+        Precisions.ApplyTf32(_o.Device, schedule);
         _o.Teacher?.to(_o.Device);
         _o.Teacher?.eval();
         long parameters = model.parameters().Sum(p => p.numel());

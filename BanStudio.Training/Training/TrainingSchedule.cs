@@ -61,6 +61,19 @@ public sealed record TrainingSchedule
     public Precision Precision { get; init; } = Precision.Float32;
 
     /// <summary>
+    /// CUDA only: whether float32 matrix products and convolutions may use TensorFloat-32 (float32's range, a 10-bit
+    /// mantissa) on GPUs that have it (Ampere and later). On by default, as the fast trainers run; false asks for
+    /// IEEE float32 throughout. Null stands for on: an explicit true is stored as null, so a spec that says it and one
+    /// that leaves it out are the same spec, and specs written before the setting existed keep their fingerprints.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Tf32 { get; init => field = value is true ? null : value; }
+
+    /// <summary><see cref="Tf32"/> with its default applied.</summary>
+    [JsonIgnore]
+    public bool UsesTf32 => Tf32 ?? true;
+
+    /// <summary>
     /// The epochs (0-based, first epoch with the reduced rate) at which the multistep schedule steps;
     /// never epoch 0, or a very short run would start at a reduced rate.
     /// </summary>
@@ -115,4 +128,19 @@ public static class Precisions
         Precision.Float16 => TorchSharp.torch.ScalarType.Float16,
         _ => TorchSharp.torch.ScalarType.Float32,
     };
+
+    /// <summary>
+    /// Sets libtorch's TensorFloat-32 switches (cuBLAS matrix products and cuDNN convolutions and RNNs) to the
+    /// schedule's <see cref="TrainingSchedule.Tf32"/> when the run is on a CUDA device, and returns what it set; on
+    /// the CPU it changes nothing and returns null (libtorch's float32 matrix-precision setting can reach CPU
+    /// kernels too, so the switches are left alone where they would mean nothing but a risk). The switches are
+    /// process-wide: each run sets them as it starts.
+    /// </summary>
+    public static bool? ApplyTf32(TorchSharp.torch.Device device, TrainingSchedule schedule)
+    {
+        if (device.type != TorchSharp.DeviceType.CUDA) return null;
+        TorchSharp.torch.backends.cuda.matmul.allow_tf32 = schedule.UsesTf32;
+        TorchSharp.torch.backends.cudnn.allow_tf32 = schedule.UsesTf32;
+        return schedule.UsesTf32;
+    }
 }

@@ -26,10 +26,11 @@ public static class BenchVerb
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: the physical cores)." };
         var noBan = new Option<bool>("--no-ban") { Description = "Time label-only steps only." };
         var precision = new Option<string>("--precision") { Description = "Image models: float32, bfloat16 (BatchNorm stays float32) or float16 (CUDA).", DefaultValueFactory = _ => "float32" };
+        var tf32 = new Option<string>("--tf32") { Description = "CUDA: on (default) lets float32 matrix products and convolutions use TensorFloat-32; off keeps IEEE float32.", DefaultValueFactory = _ => "on" };
         var memory = new Option<int?>("--epochs-memory") { Description = "Instead: train a small born-again student N epochs and print memory per epoch (default model WRN-10-1)." };
         var command = new Command("bench", "Measure training throughput (images/s, or tokens/s for language models), the BAN step's cost, and memory.")
         {
-            model, batch, steps, warmup, repeats, device, threads, noBan, precision, memory,
+            model, batch, steps, warmup, repeats, device, threads, noBan, precision, tf32, memory,
         };
         command.SetAction(parse =>
         {
@@ -51,16 +52,17 @@ public static class BenchVerb
             if (!Enum.TryParse<Precision>(parse.GetValue(precision), ignoreCase: true, out var chosen) || !Enum.IsDefined(chosen))
                 return Fail(error, $"--precision: \"{parse.GetValue(precision)}\" is not one of float32, bfloat16, float16");
             if (chosen != Precision.Float32 && spec is LanguageModelSpec) return Fail(error, "--precision: the language models train in float32 only");
+            if (parse.GetValue(tf32) is not ("on" or "off")) return Fail(error, $"--tf32: \"{parse.GetValue(tf32)}\" is not on or off");
             var options = new StepBenchmarkOptions
             {
                 Model = spec, BatchSize = parse.GetValue(batch), Steps = parse.GetValue(steps), WarmupSteps = parse.GetValue(warmup),
                 Repeats = parse.GetValue(repeats), Ban = !parse.GetValue(noBan), Device = DeviceChoice.Resolve(parse.GetValue(device)),
-                Precision = chosen,
+                Precision = chosen, Tf32 = parse.GetValue(tf32) == "on",
             };
             bool language = spec is LanguageModelSpec;
             string input = language ? $"{options.Window}-word windows of random ids, vocabulary {options.Vocabulary:N0}" : $"input {options.Shape}";
             output.WriteLine($"bench {spec.DisplayName}: batch {options.BatchSize}, {options.Steps} steps x {options.Repeats} repeats after " +
-                             $"{options.WarmupSteps} warm-up, {input}, {DeviceChoice.Describe(options.Device)}, libtorch {LibTorchFolder.Loaded ?? "bundled"}, {options.Precision.ToString().ToLowerInvariant()}, load {LoadAverage()}");
+                             $"{options.WarmupSteps} warm-up, {input}, {DeviceChoice.Describe(options.Device)}, libtorch {LibTorchFolder.Loaded ?? "bundled"}, {options.Precision.ToString().ToLowerInvariant()}{(options.Device.type == TorchSharp.DeviceType.CUDA ? (options.Tf32 ? ", TF32 on" : ", TF32 off") : "")}, load {LoadAverage()}");
             var r = StepBenchmark.Run(options, line => output.WriteLine("  " + line));
             output.WriteLine($"parameters {r.Parameters:N0}");
             double stepItems = options.BatchSize * (language ? options.Window : 1);

@@ -143,6 +143,28 @@ public sealed class WizardValidationTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_tf32_switch_shows_for_a_device_that_can_be_cuda_and_turning_it_off_writes_it_into_the_spec()
+    {
+        var page = _wizard.Render();
+        GoTo(page, WizardStep.Schedule);
+        Assert.Equal("cpu", page.Instance.Model.Spec.Device);
+        Assert.DoesNotContain(page.FindComponents<MudBlazor.MudSwitch<bool>>(), IsTf32Switch);
+
+        Choose(page, "schedule-device", "auto");
+        page.WaitForAssertion(() => Assert.Single(page.FindComponents<MudBlazor.MudSwitch<bool>>(), IsTf32Switch));
+        var tf32 = page.FindComponents<MudBlazor.MudSwitch<bool>>().Single(IsTf32Switch);
+        Assert.Equal("true", page.Find("input[data-testid=schedule-tf32]").GetAttribute("aria-checked"));
+
+        await page.InvokeAsync(() => tf32.Instance.ValueChanged.InvokeAsync(false));
+        page.WaitForAssertion(() => Assert.False(page.Instance.Model.Spec.Schedule.UsesTf32));
+        Assert.Equal("false", page.Find("input[data-testid=schedule-tf32]").GetAttribute("aria-checked"));
+        Assert.Contains("\"tf32\": false", BanStudio.Training.SpecJson.Write(page.Instance.Model.Spec));
+
+        static bool IsTf32Switch(IRenderedComponent<MudBlazor.MudSwitch<bool>> s) =>
+            s.Instance.UserAttributes.TryGetValue("data-testid", out var id) && (string?)id == "schedule-tf32";
+    }
+
+    [Fact]
     public void Every_model_family_the_spec_json_knows_has_an_editor_in_the_wizard()
     {
         Assert.Equal(ModelSpecJson.Families, ModelFamilies.All.Select(f => f.Key).Order(StringComparer.Ordinal));
