@@ -2,6 +2,8 @@
 # BanStudio's `bench` against PyTorch on the same machine, the same models, shapes and thread count.
 #   bash bench/compare-pytorch.sh                      # WRN-16-4, DenseNet-BC-40-12 (batch 64) and LSTM-2x200 (batch 32 x 35), 12 steps, 3 rounds
 #   ROUNDS=5 STEPS=20 MODELS="WRN-16-4" bash bench/compare-pytorch.sh
+#   DEVICE=cuda PRECISION=bfloat16 TF32=off BATCH=256 ...    # passed to both sides (bench/gpu/device-run.sh uses these)
+#   OURS_BIN=/path/BanStudio.Web PYTHON=python3 ...           # a published BanStudio (no dotnet build) and another interpreter
 # Installs Debian's python3-torch when /usr/bin/python3 cannot import torch (needs root or sudo).
 # Ours and theirs alternate, one repeat each per round, so load from other processes on a shared machine
 # falls on both alike; the medians of the rounds are compared. Ratio = ours / theirs (above 1: we are faster).
@@ -15,11 +17,15 @@ LM_BATCH=${LM_BATCH:-32}
 STEPS=${STEPS:-12}
 WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-3}
-PYTHON=/usr/bin/python3   # Debian's python3-torch installs for the system interpreter, not pyenv's
+DEVICE=${DEVICE:-cpu}
+PRECISION=${PRECISION:-float32}
+TF32=${TF32:-on}
+PYTHON=${PYTHON:-/usr/bin/python3}   # Debian's python3-torch installs for the system interpreter, not pyenv's
 
 if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
   echo "installing Debian's python3-torch ..."
   SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq   # a fresh machine has no package lists yet
   $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends python3-torch >/dev/null
 fi
 
@@ -28,12 +34,17 @@ CORES=$(lscpu -p=core,socket 2>/dev/null | grep -v '^#' | sort -u | wc -l)
 [ "$CORES" -ge 1 ] || CORES=$(nproc)
 [ "$CORES" -le "$(nproc)" ] || CORES=$(nproc)
 
-dotnet build BanStudio.Web -c Release --nologo -v q >/dev/null
-OURS=(dotnet BanStudio.Web/bin/Release/net10.0/linux-x64/BanStudio.Web.dll bench)
+if [ -n "${OURS_BIN:-}" ]; then
+  OURS=("$OURS_BIN" bench)
+else
+  dotnet build BanStudio.Web -c Release --nologo -v q >/dev/null
+  OURS=(dotnet BanStudio.Web/bin/Release/net10.0/linux-x64/BanStudio.Web.dll bench)
+fi
 THEIRS=("$PYTHON" bench/pytorch_bench.py)
 LOG=$(mktemp -d)
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $CORES physical cores, threads $CORES; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "pytorch: $("$PYTHON" -c 'import torch; print(torch.__version__)'), TorchSharp: 0.107.0 (libtorch 2.10.0)"
+echo "pytorch: $("$PYTHON" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)'), TorchSharp: 0.107.0 (built for libtorch 2.10.0), ours on libtorch ${BANSTUDIO_LIBTORCH:-bundled}"
+echo "device $DEVICE, precision $PRECISION, TF32 $TF32 (CUDA only)"
 
 first() { grep -m1 -oE "$1" "$2" | grep -oE '[0-9]+(\.[0-9]+)?' | head -1; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
@@ -45,7 +56,8 @@ for model in $MODELS; do
   esac
   : >"$LOG/ours" ; : >"$LOG/theirs"; : >"$LOG/ours-ban"; : >"$LOG/theirs-ban"; : >"$LOG/ours-cpu"; : >"$LOG/theirs-cpu"; : >"$LOG/ours-bancpu"; : >"$LOG/theirs-bancpu"
   for round in $(seq "$ROUNDS"); do
-    args=(--model "$model" --batch "$batch" --steps "$STEPS" --warmup "$WARMUP" --repeats 1 --threads "$CORES")
+    args=(--model "$model" --batch "$batch" --steps "$STEPS" --warmup "$WARMUP" --repeats 1 --threads "$CORES" --device "$DEVICE" --tf32 "$TF32")
+    case "$model" in LSTM-*) ;; *) args+=(--precision "$PRECISION") ;; esac
     "${OURS[@]}" "${args[@]}" >"$LOG/o.txt"
     "${THEIRS[@]}" "${args[@]}" >"$LOG/t.txt"
     o=$(first "^[0-9.]+ $unit/s" "$LOG/o.txt"); t=$(first "^[0-9.]+ $unit/s" "$LOG/t.txt")

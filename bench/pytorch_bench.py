@@ -135,15 +135,15 @@ def build(name, classes):
 class Loader:
     """One epoch of batches from a uint8 [N,C,H,W] tensor: randperm, gather, crop+flip in one gather, normalise."""
 
-    def __init__(self, images, labels, batch, generator, pad=4):
-        self.images, self.labels, self.batch, self.g, self.pad = images, labels, batch, generator, pad
-        c = images.shape[1]
-        self.mean = torch.full((1, c, 1, 1), 0.5)
-        self.std = torch.full((1, c, 1, 1), 0.29)
+    def __init__(self, images, labels, batch, generator, pad=4, dtype=torch.float32):
+        self.images, self.labels, self.batch, self.g, self.pad, self.dtype = images, labels, batch, generator, pad, dtype
+        c, self.device = images.shape[1], images.device
+        self.mean = torch.full((1, c, 1, 1), 0.5, device=self.device)
+        self.std = torch.full((1, c, 1, 1), 0.29, device=self.device)
 
     def epoch(self):
         n = self.images.shape[0]
-        order = torch.randperm(n, generator=self.g)
+        order = torch.randperm(n, generator=self.g, device=self.device)
         for start in range(0, n, self.batch):
             index = order[start:start + self.batch]
             yield self.transform(self.images.index_select(0, index)), self.labels.index_select(0, index)
@@ -151,32 +151,34 @@ class Loader:
     def transform(self, x):
         b, c, h, w = x.shape
         p = self.pad
-        top = torch.randint(0, 2 * p + 1, (b,), generator=self.g)
-        left = torch.randint(0, 2 * p + 1, (b,), generator=self.g)
-        flip = torch.rand(b, generator=self.g) < 0.5
-        rows = top.unsqueeze(1) + torch.arange(h)
-        cols = left.unsqueeze(1) + torch.arange(w)
+        d = self.device
+        top = torch.randint(0, 2 * p + 1, (b,), generator=self.g, device=d)
+        left = torch.randint(0, 2 * p + 1, (b,), generator=self.g, device=d)
+        flip = torch.rand(b, generator=self.g, device=d) < 0.5
+        rows = top.unsqueeze(1) + torch.arange(h, device=d)
+        cols = left.unsqueeze(1) + torch.arange(w, device=d)
         cols = torch.where(flip.unsqueeze(1), cols.flip(1), cols)
         padded = F.pad(x, (p, p, p, p))
         index = (rows.unsqueeze(2) * (w + 2 * p) + cols.unsqueeze(1)).view(b, 1, h * w).expand(b, c, h * w)
         x = padded.reshape(b, c, -1).gather(2, index).view(b, c, h, w)
-        return x.float().div_(255).sub_(self.mean).div_(self.std)
+        # Normalised in float32, then cast to the model's number format (as BanModel.Input does).
+        return x.float().div_(255).sub_(self.mean).div_(self.std).to(self.dtype)
 
 
 def epoch(model, teacher, loader, optimizer, cpu=None):
     """One timed pass; metrics accumulate on the device and are read once at the end, as our trainer does."""
     model.train()
-    loss_sum = torch.zeros((), dtype=torch.float64)
-    wrong = torch.zeros((), dtype=torch.int64)
+    loss_sum = torch.zeros((), dtype=torch.float64, device=loader.device)
+    wrong = torch.zeros((), dtype=torch.int64, device=loader.device)
     seen = 0
     start, processor = time.perf_counter(), time.process_time()
     for x, y in loader.epoch():
-        logits = model(x)
+        logits = model(x).float()  # the loss on float32 logits, as BanModel.Output gives them
         if teacher is None:
             loss = F.cross_entropy(logits, y)
         else:
             with torch.inference_mode():
-                t = teacher(x)
+                t = teacher(x).float()
             p = t.clone().softmax(1)
             loss = -(p * logits.log_softmax(1)).sum(1).mean()
         optimizer.zero_grad()
@@ -186,7 +188,7 @@ def epoch(model, teacher, loader, optimizer, cpu=None):
             loss_sum += loss.detach() * y.shape[0]
             wrong += logits.argmax(1).ne(y).sum()
         seen += y.shape[0]
-    if not torch.isfinite(loss_sum):
+    if not torch.isfinite(loss_sum):  # reads the device, so the clock below includes every queued kernel
         raise SystemExit("loss became non-finite")
     if cpu is not None:
         cpu.append(1000 * (time.process_time() - processor) / seen)
@@ -215,7 +217,7 @@ def sequence_epoch(model, teacher, data, window, optimizer, cpu=None):
             label = F.nll_loss(log_q, y)
             loss = -(t.view_as(flat).softmax(1) * log_q).sum(1).mean() + label
         value = loss.item()
-        if not math.isfinite(value):
+        if not math.isfinite(value):  # reads the device every window, as SequenceTrainer does
             raise SystemExit("loss became non-finite")
         optimizer.zero_grad()
         (loss * x.shape[0]).backward()
@@ -242,13 +244,30 @@ def main():
     a.add_argument("--vocabulary", type=int, default=10_000)
     a.add_argument("--window", type=int, default=35)
     a.add_argument("--no-ban", action="store_true")
+    a.add_argument("--device", default="cpu", help="cpu or cuda (as our bench --device)")
+    a.add_argument("--precision", default="float32", choices=["float32", "bfloat16", "float16"],
+                   help="image models: pure half mode with BatchNorm kept in float32, as ours")
+    a.add_argument("--tf32", default="on", choices=["on", "off"], help="CUDA: TensorFloat-32 for float32 matmul and cuDNN (ours: on by default)")
     o = a.parse_args()
     torch.set_num_threads(o.threads)
     torch.manual_seed(1)
-    g = torch.Generator().manual_seed(1)
+    device = torch.device(o.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = o.tf32 == "on"
+        torch.backends.cudnn.allow_tf32 = o.tf32 == "on"
+    g = torch.Generator(device=device).manual_seed(1)
     language = o.model.startswith("LSTM-")
+    if language and o.precision != "float32":
+        raise SystemExit("pytorch_bench.py: the language models train in float32 only (as ours)")
+    dtype = getattr(torch, o.precision)
     classes = o.vocabulary if language else o.classes
-    model, teacher = build(o.model, classes), build(o.model, classes)
+    model, teacher = build(o.model, classes).to(device), build(o.model, classes).to(device)
+    for m in (model, teacher):
+        if dtype != torch.float32:
+            m.to(dtype)
+            for layer in m.modules():
+                if isinstance(layer, nn.BatchNorm2d):
+                    layer.float()  # BatchNorm's weights and statistics stay float32 (BanModel.UsePrecision)
     teacher.eval()
     params = sum(p.numel() for p in model.parameters())
     if language:
@@ -257,7 +276,7 @@ def main():
         unit, step_items = "tokens", o.batch * o.window
 
         def data(steps):
-            return torch.randint(0, o.vocabulary, (steps * o.window + 1, o.batch), generator=g)
+            return torch.randint(0, o.vocabulary, (steps * o.window + 1, o.batch), generator=g, device=device)
 
         def run(d, t, cpu=None):
             return sequence_epoch(model, t, d, o.window, optimizer, cpu)
@@ -267,14 +286,15 @@ def main():
 
         def data(steps):
             n = steps * o.batch
-            return Loader(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
-                          torch.randint(0, o.classes, (n,), generator=g), o.batch, g)
+            return Loader(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g, device=device),
+                          torch.randint(0, o.classes, (n,), generator=g, device=device), o.batch, g, dtype=dtype)
 
         def run(d, t, cpu=None):
             return epoch(model, t, d, optimizer, cpu)
 
     print(f"pytorch {torch.__version__} {o.model} ({params / 1e6:.2f}M parameters): batch {o.batch}, {o.steps} steps x "
-          f"{o.repeats} repeats after {o.warmup} warm-up, {torch.get_num_threads()} threads", flush=True)
+          f"{o.repeats} repeats after {o.warmup} warm-up, {torch.get_num_threads()} threads, {o.device}"
+          + (f" ({torch.cuda.get_device_name(device)}, TF32 {o.tf32})" if device.type == "cuda" else "") + f", {o.precision}", flush=True)
     print(f"parameters {params:,}")
     timed = data(o.steps)
     if o.warmup > 0:
@@ -298,6 +318,8 @@ def main():
         print(f"BAN step {statistics.median([l / b for l, b in zip(label, ban)]):.2f}x a label-only step ({statistics.median(ban):.1f} {unit}/s; "
               f"in processor time {statistics.median([b / l for b, l in zip(ban_cpu, cpu)]):.2f}x)")
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB resident")
+    if device.type == "cuda":
+        print(f"peak GPU memory {torch.cuda.max_memory_allocated(device) / 2**20:.0f} MiB allocated")
 
 
 if __name__ == "__main__":
