@@ -31,8 +31,17 @@ public static class CliApp
         // Freed tensor memory stays in the heap for the next step instead of page-faulting back in every step.
         BanStudio.Training.Training.NativeHeap.KeepFreedBlocks();
         var root = BuildRoot(output ?? Console.Out, error ?? Console.Error);
-        return root.Parse(args).InvokeAsync();
+        return root.Parse(args).InvokeAsync(Invocation);
     }
+
+    /// <summary>
+    /// Ctrl+C (SIGINT) and SIGTERM cancel the verb's token; the verb then stops at the next batch, records the run as
+    /// cancelled (resumable), prints where things stand and exits 130. System.CommandLine's default gives a verb 2 s
+    /// before it ends the process itself, which cut that short: the last line and the cancelled status were lost.
+    /// </summary>
+    public static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(30);
+
+    static readonly InvocationConfiguration Invocation = new() { ProcessTerminationTimeout = CancelGrace };
 
     static RootCommand BuildRoot(TextWriter output, TextWriter error)
     {

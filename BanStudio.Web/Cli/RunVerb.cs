@@ -94,7 +94,12 @@ public static class RunVerb
         }
         output.WriteLine();
         if (shown is not null) output.Write(ResultsTable.Render(shown, results));
-        output.WriteLine($"{Words.Of(end.Status)}{(end.Reason is null ? "" : ": " + end.Reason)}; results in {Path.Combine(folder, "results.csv")}");
+        string status = Words.Of(end.Status);
+        string reason = end.Reason is null || end.Reason == status ? "" : ": " + end.Reason;
+        string resume = end.Status is ExperimentStatus.Cancelled or ExperimentStatus.Interrupted
+            ? $"; the same command again resumes it (finished models are reused)"
+            : "";
+        output.WriteLine($"{status}{reason}; results in {Path.Combine(folder, "results.csv")}{resume}");
         return end.Status switch
         {
             ExperimentStatus.Completed => TrainVerb.ExitCodes.Ok,
