@@ -56,6 +56,10 @@ public sealed class LibTorchFolderTests : IDisposable
         string link = Path.Combine(_folder.Path, "lib-link");
         Directory.CreateSymbolicLink(link, App);
         Assert.Equal(Path.GetFullPath(link), LibTorchFolder.Load(link, App));
+        // This CPU-only libtorch cannot give CUDA: the refusal names the folder it came from, not the build property.
+        string? problem = DeviceChoice.Check("cuda");
+        Assert.NotNull(problem);
+        Assert.Contains($"the libtorch in {Path.GetFullPath(link)} (BANSTUDIO_LIBTORCH) sees no GPU", problem);
     }
 
     [Fact]

@@ -16,8 +16,9 @@ public static class DeviceChoice
             case { } d when d == "cuda" || d.StartsWith("cuda:", StringComparison.Ordinal):
                 if (d.Length > 5 && !int.TryParse(d[5..], out _))
                     return $"'{device}' is not a device; use cuda or cuda:N with N a GPU index";
-                return cuda.is_available()
-                    ? null
+                if (cuda.is_available()) return null;
+                return LibTorchFolder.Loaded is { } folder
+                    ? $"CUDA was asked for but the libtorch in {folder} ({LibTorchFolder.Variable}) sees no GPU: a CPU-only PyTorch, or no GPU visible to this process (nvidia-smi); use \"cpu\" or \"auto\", or point {LibTorchFolder.Variable} at a CUDA build of PyTorch"
                     : "CUDA was asked for but this build has no CUDA libtorch (built with TorchBackend=cpu); use \"cpu\" or \"auto\", or build with -p:TorchBackend=cuda-linux";
             default:
                 return $"'{device}' is not a device; use \"cpu\", \"cuda\", \"cuda:N\" or \"auto\"";
