@@ -30,7 +30,7 @@ if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
 fi
 
 # One thread per physical core for both (distinct core/socket pairs, capped by the CPUs this process may use).
-CORES=$(lscpu -p=core,socket 2>/dev/null | grep -v '^#' | sort -u | wc -l)
+CORES=$(lscpu -p=core,socket 2>/dev/null | grep -v "^#" | sort -u | wc -l || true)
 [ "$CORES" -ge 1 ] || CORES=$(nproc)
 [ "$CORES" -le "$(nproc)" ] || CORES=$(nproc)
 

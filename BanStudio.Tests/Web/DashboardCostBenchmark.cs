@@ -80,6 +80,95 @@ public sealed class DashboardCostBenchmark(ITestOutputHelper output) : IDisposab
         Assert.True(received > 0, "the viewers received nothing: the comparison would be 0 against 0");
     }
 
+    /// <summary>
+    /// The same question inside one experiment, where the machine's drift between experiments (up to 30% here) cannot
+    /// reach it: five clients stay connected throughout and are subscribed to the experiment for some epochs and not
+    /// for others, in blocks of four epochs ordered off, on, on, off (then on, off, off, on), so a steady drift cancels
+    /// within a block. Each block gives one paired cost from its epochs' images/s, and one from the process's
+    /// processor time per epoch (server and the five clients alike are in this process, so that one is an upper
+    /// bound). BANSTUDIO_DASHBOARD_BLOCKS blocks (default 4) of BANSTUDIO_DASHBOARD_IMAGES images an epoch.
+    /// </summary>
+    [BenchmarkFact]
+    public async Task Five_viewers_switched_on_and_off_epoch_by_epoch_in_one_experiment()
+    {
+        int blocks = Setting("BANSTUDIO_DASHBOARD_BLOCKS", 4);
+        int epochsPerRun = 1 + 2 * blocks; // teacher and BAN-1: one warm-up epoch, then 4 x blocks epochs in all
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        var watcher = await host.ConnectHubAsync();
+        var viewers = new List<HubConnection>();
+        long received = 0, receivedOff = 0;
+        bool on = false;
+        for (int v = 0; v < Viewers; v++)
+        {
+            var client = await host.ConnectHubAsync();
+            client.On<BatchProgressMessage>("BatchProgress", _ => { Interlocked.Increment(ref received); if (!Volatile.Read(ref on)) Interlocked.Increment(ref receivedOff); });
+            client.On<EpochCompletedMessage>("EpochCompleted", _ => Interlocked.Increment(ref received));
+            viewers.Add(client);
+        }
+        // Epoch n of the whole experiment (both runs, counted together) runs with viewers when Planned(n) is true.
+        static bool Planned(int n)
+        {
+            if (n <= 1) return false;
+            int block = (n - 2) / 4, position = (n - 2) % 4;
+            bool middle = position is 1 or 2;
+            return block % 2 == 0 ? middle : !middle;
+        }
+        var epochs = new List<(int N, bool On, double ImagesPerSecond, double CpuSeconds)>();
+        var finished = new TaskCompletionSource();
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        process.Refresh();
+        TimeSpan cpuAtStart = process.TotalProcessorTime;
+        watcher.On<EpochCompletedMessage>("EpochCompleted", async m =>
+        {
+            process.Refresh();
+            TimeSpan cpu = process.TotalProcessorTime;
+            int n = epochs.Count + 1;
+            epochs.Add((n, Volatile.Read(ref on), TrainSize / m.Seconds, (cpu - cpuAtStart).TotalSeconds));
+            cpuAtStart = cpu;
+            bool next = Planned(n + 1);
+            if (next != Volatile.Read(ref on))
+            {
+                await Task.WhenAll(viewers.Select(c => c.InvokeAsync(next ? "Subscribe" : "Unsubscribe", 1)));
+                Volatile.Write(ref on, next);
+            }
+        });
+        watcher.On<ExperimentCompletedMessage>("ExperimentCompleted", _ => finished.TrySetResult());
+        await watcher.InvokeAsync("Subscribe", 1);
+        output.WriteLine($"load at start {Load()}");
+        Assert.Equal(1, await host.SubmitAsync(Spec("toggled", epochsPerRun)));
+        await finished.Task.WaitAsync(TimeSpan.FromMinutes(60));
+        foreach (var client in viewers) await client.DisposeAsync();
+
+        foreach (var e in epochs)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e.N,3} {(e.On ? "5 viewers" : "0 viewers")}: {e.ImagesPerSecond:0.0} images/s, {e.CpuSeconds:0.00} s processor time"));
+        // The first epoch of the BAN-1 run starts a new model (its own warm-up); it stays in its block like any other.
+        var wall = new List<double>();
+        var cpuCost = new List<double>();
+        foreach (var block in epochs.Where(e => e.N >= 2).GroupBy(e => (e.N - 2) / 4).Where(g => g.Count() == 4))
+        {
+            var with = block.Where(e => e.On).ToList();
+            var without = block.Where(e => !e.On).ToList();
+            Assert.Equal((2, 2), (with.Count, without.Count)); // the plan was followed: each block two epochs of each
+            wall.Add(1 - with.Average(e => e.ImagesPerSecond) / without.Average(e => e.ImagesPerSecond));
+            cpuCost.Add(with.Average(e => e.CpuSeconds) / without.Average(e => e.CpuSeconds) - 1);
+        }
+        string List(IEnumerable<double> costs) => string.Join(", ", costs.Select(BenchVerb.SignedPercent));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"cost per block of 4 epochs, images/s: {List(wall)}%; median {BenchVerb.SignedPercent(Median(wall))}%, mean {BenchVerb.SignedPercent(wall.Average())}% ± {StandardError(wall) * 100:0.0} (standard error)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"cost per block, processor time an epoch: {List(cpuCost)}%; median {BenchVerb.SignedPercent(Median(cpuCost))}%, mean {BenchVerb.SignedPercent(cpuCost.Average())}% ± {StandardError(cpuCost) * 100:0.0}"));
+        output.WriteLine($"{received} messages delivered to the viewers, {Interlocked.Read(ref receivedOff)} of them batch progress while unsubscribed (in flight at a switch); load at end {Load()}");
+        Assert.True(received > 0, "the viewers received nothing: the comparison would be 0 against 0");
+    }
+
+    static double StandardError(List<double> values)
+    {
+        double mean = values.Average();
+        return values.Count < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1) / values.Count);
+    }
+
+    static string Spec(string name, int epochs) => Spec(name).Replace("\"epochs\": 2,", $"\"epochs\": {epochs},", StringComparison.Ordinal);
+
     static string Spec(string name) => $$"""
         {
           "name": "{{name}}",

@@ -27,8 +27,11 @@ DATA=$KIT/data
 say() { echo "[$(date -u +%H:%M:%S) +$(($(date +%s) - START))s] $*"; }
 
 rm -rf "$APP" "$KIT/runs" "$KIT/studio.db"* && mkdir -p "$APP" "$DATA"
-xz -dc "$KIT/banstudio-linux-x64.tar.xz" | tar -C "$APP" -xf - || { echo "no kit: run bash bench/gpu/prepare.sh first" >&2; exit 2; }
-[ -d "$DATA/fashion-mnist" ] || xz -dc "$KIT/fashion-mnist.tar.xz" | tar -C "$DATA" -xf -
+[ -e "$KIT/banstudio-linux-x64.tar.xz" ] || { echo "no kit: run bash bench/gpu/prepare.sh first (here, before the device call)" >&2; exit 2; }
+# xz where the machine has it, else Python's lzma (a PyTorch machine has Python).
+unxz_to() { if command -v xz >/dev/null; then xz -dc "$1"; else "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; fi | tar -C "$2" -xf -; }
+unxz_to "$KIT/banstudio-linux-x64.tar.xz" "$APP" || exit 2
+[ -d "$DATA/fashion-mnist" ] || unxz_to "$KIT/fashion-mnist.tar.xz" "$DATA" || exit 2
 TORCH_LIB=${TORCH_LIB:-$("$PYTHON" -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')}
 export BANSTUDIO_LIBTORCH=$TORCH_LIB BANSTUDIO_DATA=$PWD/$DATA DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 compare() { OURS_BIN="$APP/BanStudio.Web" PYTHON=$PYTHON DEVICE=$DEVICE bash bench/compare-pytorch.sh; }
