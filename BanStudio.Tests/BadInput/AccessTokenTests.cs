@@ -70,12 +70,8 @@ public sealed class AccessTokenTests(Chromium chromium) : IClassFixture<Chromium
     [Fact]
     public async Task The_started_process_exits_with_code_2_and_the_reason_when_told_to_listen_on_every_interface_without_a_token()
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = _folder.Path, RedirectStandardError = true, RedirectStandardOutput = true,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "BanStudio.Web.dll"), "--urls", "http://0.0.0.0:0" })
-            start.ArgumentList.Add(arg);
+        var start = BanStudio.Tests.Cli.CliRun.Process("--urls", "http://0.0.0.0:0");
+        start.WorkingDirectory = _folder.Path;
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));

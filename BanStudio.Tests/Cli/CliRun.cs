@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BanStudio.Web.Cli;
 
 namespace BanStudio.Tests.Cli;
@@ -11,5 +12,21 @@ public static class CliRun
         var error = new StringWriter();
         int code = await CliApp.RunAsync(args, output, error);
         return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>
+    /// The app (this test build's BanStudio.Web.dll) as a process of its own, <c>dotnet BanStudio.Web.dll ARGS</c>, its
+    /// output and error redirected: for what only a real process shows (exit codes, signals, native libraries loaded at
+    /// start-up).
+    /// </summary>
+    public static ProcessStartInfo Process(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "BanStudio.Web.dll"));
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        return start;
     }
 }

@@ -27,13 +27,7 @@ public sealed class CtrlCTests : IDisposable
             }
             """);
         string database = _folder.File("studio.db");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "BanStudio.Web.dll"), "run", spec,
-                     "--out", _folder.File("runs"), "--database", database])
-            start.ArgumentList.Add(arg);
+        var start = CliRun.Process("run", spec, "--out", _folder.File("runs"), "--database", database);
         start.Environment.Remove("BANSTUDIO_LIBTORCH");
         using var process = Process.Start(start)!;
         var lines = new List<string>();

@@ -79,12 +79,7 @@ public sealed class LibTorchFolderTests : IDisposable
 
     static async Task<(int Code, string Output, string Error)> RunCliAsync(string libtorch, params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(App, "BanStudio.Web.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
+        var start = CliRun.Process(args);
         start.Environment[LibTorchFolder.Variable] = libtorch;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

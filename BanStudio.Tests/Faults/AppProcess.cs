@@ -37,16 +37,8 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     public static async Task<AppProcess> StartAsync(string folder, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "BanStudio.Web.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
+        var start = BanStudio.Tests.Cli.CliRun.Process("--urls", "http://127.0.0.1:0");
+        start.WorkingDirectory = folder;
         start.Environment["Studio__DatabasePath"] = Path.Combine(folder, "studio.db");
         start.Environment["Studio__RunsDirectory"] = Path.Combine(folder, "runs");
         start.Environment["Logging__LogLevel__Default"] = "Information";
