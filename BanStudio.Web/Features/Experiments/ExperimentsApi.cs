@@ -19,11 +19,18 @@ public static class ExperimentsApi
     /// <summary>A spec is a few hundred bytes; a megabyte is generous and still refuses a mistaken upload.</summary>
     public const int MaxSpecBytes = 1 << 20;
 
+    /// <summary>
+    /// A body past <see cref="MaxSpecBytes"/> but under this is read to its end and discarded before the 413 goes
+    /// out: a client that sends its whole body before reading the answer (HttpClient, fetch, Python's requests)
+    /// then gets the 413 instead of a connection reset mid-upload. Past this, Kestrel cuts the connection.
+    /// </summary>
+    public const int MaxDrainedBytes = 16 << 20;
+
     public static RouteGroupBuilder MapExperimentsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/experiments").WithTags("Experiments");
         group.MapPost("/", Submit)
-            .WithMetadata(new RequestSizeLimitAttribute(MaxSpecBytes))
+            .WithMetadata(new RequestSizeLimitAttribute(MaxDrainedBytes))
             .Accepts<ExperimentSpec>("application/json")
             .WithSummary("Queue an experiment spec (the JSON of a `run` spec file)");
         group.MapGet("/", List).WithSummary("Every experiment, newest first, with its progress");
@@ -51,27 +58,36 @@ public static class ExperimentsApi
         errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
         title: "The experiment spec is not valid");
 
-    /// <summary>The body as text, or null past <see cref="MaxSpecBytes"/> (whether or not the client sent a length).</summary>
+    /// <summary>
+    /// The body as text, or null past <see cref="MaxSpecBytes"/> (whether or not the client sent a length). A client
+    /// that announced a longer body and waits for "100 Continue" is answered at once, so it never sends the body.
+    /// </summary>
     static async Task<string?> ReadLimitedAsync(HttpRequest request, CancellationToken ct)
     {
-        if (request.ContentLength > MaxSpecBytes) return null;
+        if (request.ContentLength > MaxSpecBytes &&
+            (request.ContentLength > MaxDrainedBytes || WaitsForContinue(request)))
+            return null;
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
+        bool tooBig = false;
         try
         {
             int read;
             while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
             {
-                if (buffer.Length + read > MaxSpecBytes) return null;
-                buffer.Write(chunk, 0, read);
+                tooBig |= buffer.Length + read > MaxSpecBytes;
+                if (!tooBig) buffer.Write(chunk, 0, read);
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return null;
         }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return tooBig ? null : Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
+
+    static bool WaitsForContinue(HttpRequest request) =>
+        request.Headers.Expect.Any(v => v is not null && v.Contains("100-continue", StringComparison.OrdinalIgnoreCase));
 
     static async Task<Ok<ExperimentListItem[]>> List(StudioDb db, CancellationToken ct) =>
         TypedResults.Ok(await ListAsync(db, ct));
