@@ -35,7 +35,7 @@ public static class Checkpoint
         using (var writer = new BinaryWriter(stream))
         {
             writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(header));
+            WriteHeader(writer, header);
             model.save(writer);
             optimizer.save_state_dict(writer);
             WriteState(writer, random.get_rng_state());
@@ -45,6 +45,20 @@ public static class Checkpoint
             stream.Flush(flushToDisk: true);
         }
         File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// The header as BinaryWriter.Write(string) would write its JSON (7-bit length, UTF-8), serialised through a stream:
+    /// System.Text.Json then rents one buffer of its default size whatever the history's length, where serialising to a
+    /// string rents one as large as the whole text (16, 32, 64 KiB... as epochs accumulate), and the shared pool keeps
+    /// each size it has handed out.
+    /// </summary>
+    static void WriteHeader(BinaryWriter writer, Header header)
+    {
+        using var json = new MemoryStream();
+        JsonSerializer.Serialize(json, header);
+        writer.Write7BitEncodedInt(checked((int)json.Length));
+        writer.Write(json.GetBuffer(), 0, (int)json.Length);
     }
 
     /// <summary>Reads only the header (no tensors), e.g. to show progress or decide whether to resume.</summary>

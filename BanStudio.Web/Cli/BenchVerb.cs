@@ -90,10 +90,10 @@ public static class BenchVerb
         if (ModelPresets.Find(name) is not { } spec) return Fail(error, $"--model: no preset is called \"{name}\"; use one of {Presets()}");
         if (DeviceChoice.Check(device) is { } problem) return Fail(error, $"--device: {problem}");
         output.WriteLine($"memory over {epochs} epochs: born-again {spec.DisplayName} student of a {spec.DisplayName} teacher, built-in data (640 train), batch {batch}, checkpoint every epoch");
-        output.WriteLine($"{"epoch",5} {"resident",10} {"managed",11} {"tensors",8}");
+        output.WriteLine($"{"epoch",5} {"resident",10} {"managed heap",12} {"managed live",12} {"tensors",8}");
         var r = MemoryBenchmark.Run(spec, epochs, batchSize: batch, device: DeviceChoice.Resolve(device),
-            onEpoch: s => output.WriteLine($"{s.Epoch,5} {ProcessMemory.Mib(s.ResidentBytes),10} {s.ManagedBytes / 1024.0,7:0} KiB {s.LiveTensors,8}"));
-        output.WriteLine(Format($"growth after epoch {r.ReferenceEpoch}: resident {SignedPercent(r.ResidentGrowth)}%, managed {SignedPercent(r.ManagedGrowth)}%, live tensors {r.LiveTensorGrowth:+0;-0;0}"));
+            onEpoch: s => output.WriteLine($"{s.Epoch,5} {ProcessMemory.Mib(s.ResidentBytes),10} {s.ManagedBytes / 1024.0,8:0} KiB {s.LiveManagedBytes / 1024.0,8:0} KiB {s.LiveTensors,8}"));
+        output.WriteLine(Format($"growth after epoch {r.ReferenceEpoch}: resident {SignedPercent(r.ResidentGrowth)}%, managed heap {SignedPercent(r.ManagedGrowth)}%, managed live {SignedPercent(r.LiveManagedGrowth)}%, live tensors {r.LiveTensorGrowth:+0;-0;0}"));
         return 0;
     }
 
