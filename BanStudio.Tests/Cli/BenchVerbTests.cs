@@ -108,8 +108,15 @@ public sealed class BenchVerbTests
         Assert.True(code == 0, error);
         var epochs = output.Split('\n').Select(l => Regex.Match(l, @"^\s+[123]\s+\d+ MiB\s+(\d+) KiB\s+(\d+) KiB\s+\d+$")).Where(m => m.Success).ToList();
         Assert.Equal(3, epochs.Count);
-        // The reachable objects (what survives a compacting collection) are real and never more than the heap holds.
-        Assert.All(epochs, m => Assert.InRange(int.Parse(m.Groups[2].Value), 50, int.Parse(m.Groups[1].Value)));
+        // The reachable objects (what survives a compacting collection) are real and, taken right after a full
+        // collection, close to the heap's size (not exactly at or below it: in the test process other tests allocate
+        // between the two readings).
+        Assert.All(epochs, m =>
+        {
+            int heap = int.Parse(m.Groups[1].Value), live = int.Parse(m.Groups[2].Value);
+            Assert.InRange(live, 50, heap * 1.25 + 64);
+            Assert.InRange(live, heap * 0.75 - 64, int.MaxValue);
+        });
         Assert.True(Regex.IsMatch(output, @"growth after epoch 2: resident [+-]\d+\.\d%, managed heap [+-]\d+\.\d%, managed live [+-]\d+\.\d%, live tensors [+-]?\d+"), output);
     }
 
