@@ -122,25 +122,50 @@ public sealed class SequenceTrainingTests
     }
 
     [Fact]
-    public void An_interrupted_language_model_resumes_from_its_checkpoint_with_the_same_history()
+    public void An_interrupted_language_model_resumes_to_the_weights_and_history_of_an_uninterrupted_run()
     {
         var corpus = BuiltinText.Generate(seed: 0, trainSentences: 100);
         using var folder = new TempFolder();
-        SequenceTrainer Trainer(LanguageModel model, int epochs) => new(new SequenceTrainerOptions
+        SequenceTrainer Trainer(LanguageModel model, string dir) => new(new SequenceTrainerOptions
         {
-            Model = model, Corpus = corpus, Schedule = Sgd(epochs, 4), Seed = 1, Steps = 10,
-            CheckpointDirectory = folder.Path, Fingerprint = "same",
+            Model = model, Corpus = corpus, Schedule = Sgd(3, 4), Seed = 1, Steps = 10,
+            CheckpointDirectory = folder.Sub(dir), Fingerprint = "same",
         });
-        var spec = new LstmSpec(8, Dropout: 0) { InitRange = 0.1 };
+        // Dropout on: the resumed run must also restore the generator the masks are drawn from.
+        var spec = new LstmSpec(8, Dropout: 0.3) { InitRange = 0.1 };
+        using var straight = spec.BuildLanguageModel(corpus.Vocabulary.Count, seed: 1);
+        manual_seed(11);
+        var full = Trainer(straight, "straight").Run();
+        Assert.Equal(TrainingStatus.Completed, full.Status);
+
         using (var first = spec.BuildLanguageModel(corpus.Vocabulary.Count, seed: 1))
-            Assert.Single(Trainer(first, 1).Run().History);
-        using var resumed = spec.BuildLanguageModel(corpus.Vocabulary.Count, seed: 1);
-        var trainer = Trainer(resumed, 2);
+        {
+            manual_seed(11);
+            using var cts = new CancellationTokenSource();
+            var interrupted = Trainer(first, "interrupted");
+            interrupted.EpochCompleted += m => { if (m.Epoch == 2) cts.Cancel(); };
+            var stopped = interrupted.Run(cts.Token);
+            Assert.Equal(TrainingStatus.Cancelled, stopped.Status);
+            Assert.Equal(2, stopped.History.Count);
+        }
+
+        // As a new process would: another model, another global seed; the checkpoint restores all of it.
+        manual_seed(999);
+        using var resumed = spec.BuildLanguageModel(corpus.Vocabulary.Count, seed: 42);
+        var trainer = Trainer(resumed, "interrupted");
         int? resumedAfter = null;
         trainer.Resumed += n => resumedAfter = n;
         var result = trainer.Run();
-        Assert.Equal(1, resumedAfter);
-        Assert.Equal([1, 2], result.History.Select(m => m.Epoch));
+        Assert.Equal(2, resumedAfter);
+        Assert.Equal(TrainingStatus.Completed, result.Status);
+        Assert.Equal([1, 2, 3], result.History.Select(m => m.Epoch));
+        Assert.Equal(full.History.Select(m => (m.TrainLoss, m.ValidLoss, m.TestLoss, m.LearningRate)),
+                     result.History.Select(m => (m.TrainLoss, m.ValidLoss, m.TestLoss, m.LearningRate)));
+        var expected = straight.parameters().ToList();
+        var actual = resumed.parameters().ToList();
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(expected[i].eq(actual[i]).all().item<bool>(), $"parameter {i} differs after resume");
     }
 
     [Fact]
