@@ -169,6 +169,58 @@ public sealed class SequenceTrainingTests
     }
 
     [Fact]
+    public void A_test_batch_size_of_one_scores_models_and_ensembles_on_one_stream_and_leaves_training_alone()
+    {
+        using var streams = new TempFolder();
+        using var single = new TempFolder();
+        ExperimentSpec Spec(int? testBatch) => new()
+        {
+            Name = "lm-test-batch",
+            Dataset = new BanStudio.Training.Data.DatasetSpec(TextDatasets.BuiltinText, TrainSize: 200),
+            Teacher = new LstmSpec(12, Dropout: 0) { InitRange = 0.1 },
+            Generations = 1, GenerationObjective = "ban+l", Ensembles = true, EnsembleIncludesTeacher = true,
+            Schedule = Sgd(1, 8) with { TestBatchSize = testBatch }, Seeds = [1],
+        };
+        // Left out of the JSON when not set, so older specs keep their fingerprints; set, it round-trips.
+        Assert.DoesNotContain("testBatchSize", BanStudio.Training.SpecJson.Write(Spec(null)));
+        Assert.Equal(1, BanStudio.Training.SpecJson.Parse<ExperimentSpec>(BanStudio.Training.SpecJson.Write(Spec(1)), "spec").Schedule.TestBatchSize);
+
+        var corpus = TextDatasets.Load(Spec(null).Dataset);
+        var batched = new ExperimentRunner(Spec(null), streams.Path).Run(corpus);
+        var runner = new ExperimentRunner(Spec(1), single.Path);
+        var outcome = runner.Run(corpus);
+        Assert.Equal(TrainingStatus.Completed, outcome.Status);
+
+        // Training and validation do not depend on it; the test split is scored as one stream.
+        Assert.Equal(batched.Results.Select(r => r.FinalValidLoss), outcome.Results.Select(r => r.FinalValidLoss));
+        var models = runner.Plan.Steps.Where(s => s.Members.Count == 0).Select(s =>
+        {
+            var m = ((LanguageModelSpec)s.Model!).BuildLanguageModel(corpus.Vocabulary.Count);
+            Checkpoint.LoadWeights(Path.Combine(single.Path, s.Folder, Checkpoint.FileName), m);
+            return (s.Key, Model: m);
+        }).ToList();
+        try
+        {
+            foreach (var (key, model) in models)
+            {
+                var result = outcome.Results.Single(r => r.Key == key);
+                Assert.Equal(SequenceScore.Evaluate([model], corpus.Test, CPU, batchSize: 1).Loss, result.FinalTestLoss!.Value, 5);
+                Assert.Equal(SequenceScore.Evaluate([model], corpus.Test, CPU, batchSize: 8).Loss, batched.Results.Single(r => r.Key == key).FinalTestLoss!.Value, 5);
+                Assert.NotEqual(result.FinalTestLoss!.Value, batched.Results.Single(r => r.Key == key).FinalTestLoss!.Value, 4);
+            }
+            var ensemble = outcome.Results[^1];
+            Assert.Equal(2, ensemble.Members.Count);
+            var members = ensemble.Members.Select(k => models.Single(m => m.Key == k).Model).ToList();
+            Assert.Equal(SequenceScore.Evaluate(members, corpus.Test, CPU, batchSize: 1).Loss, ensemble.FinalTestLoss!.Value, 5);
+            Assert.NotEqual(ensemble.FinalTestLoss!.Value, batched.Results[^1].FinalTestLoss!.Value, 4);
+        }
+        finally
+        {
+            foreach (var (_, model) in models) model.Dispose();
+        }
+    }
+
+    [Fact]
     public void Language_experiment_specs_report_mismatches_by_field()
     {
         var lstm = new LstmSpec(12);
@@ -183,6 +235,12 @@ public sealed class SequenceTrainingTests
         Assert.Contains(textForCnn, e => e.Field == "dataset.kind");
         Assert.Contains(textForCnn, e => e.Field == "schedule.schedule");
         Assert.Contains(textForCnn, e => e.Field == "schedule.clipGradNorm");
+        var testBatchForCnn = ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = new BanStudio.Training.Models.WideResNetSpec(10, 1), Schedule = new TrainingSchedule { TestBatchSize = 1 },
+        });
+        Assert.Equal(["schedule.testBatchSize"], testBatchForCnn.Select(e => e.Field));
+        Assert.Contains(new TrainingSchedule { TestBatchSize = 0 }.Validate(), e => e.Field == "schedule.testBatchSize" && e.Message.Contains("got 0"));
 
         // Limits too small for the batch's streams are refused before training, naming the limit and the batch.
         var tooFewWords = ExperimentValidation.Validate(new ExperimentSpec
@@ -195,6 +253,16 @@ public sealed class SequenceTrainingTests
         {
             Teacher = lstm, Dataset = new(TextDatasets.BuiltinText, TrainLimit: 128, TestLimit: 128), Schedule = Sgd(1, 64),
         }), e => e.Field is "dataset.testLimit" or "dataset.trainLimit");
+        // A test batch larger than the test limit can fill is refused too, naming the test batch; a smaller one is fine.
+        var tooFewTestWords = ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = lstm, Dataset = new(TextDatasets.BuiltinText, TestLimit: 200), Schedule = Sgd(1, 64) with { TestBatchSize = 101 },
+        });
+        Assert.Contains(tooFewTestWords, e => e.Field == "dataset.testLimit" && e.Message.Contains("schedule.testBatchSize = 101") && e.Message.Contains("202"));
+        Assert.DoesNotContain(ExperimentValidation.Validate(new ExperimentSpec
+        {
+            Teacher = lstm, Dataset = new(TextDatasets.BuiltinText, TestLimit: 200), Schedule = Sgd(1, 64) with { TestBatchSize = 1 },
+        }), e => e.Field == "dataset.testLimit");
 
         Assert.Contains(new LstmSpec(0, Layers: 9, Dropout: 1) { EmbeddingSize = 5 }.Validate().Select(e => e.Field), f => f == "units");
         var fields = new LstmSpec(10, Layers: 9, Dropout: 1) { EmbeddingSize = 5 }.Validate().Select(e => e.Field).ToList();

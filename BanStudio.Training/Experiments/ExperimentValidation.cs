@@ -88,6 +88,8 @@ public static class ExperimentValidation
                 yield return new("dataset.trainLimit", $"{train:N0} words cannot fill schedule.batchSize = {lm.BatchSize} streams of at least 2 words; give at least {2 * lm.BatchSize:N0} or a smaller batch");
             if (spec.Dataset.TestLimit is { } test && test < 2 * lm.BatchSize)
                 yield return new("dataset.testLimit", $"{test:N0} validation/test words cannot fill schedule.batchSize = {lm.BatchSize} evaluation streams of at least 2 words; give at least {2 * lm.BatchSize:N0} or a smaller batch");
+            else if (spec.Dataset.TestLimit is { } testWords && lm.TestBatchSize is { } testStreams && testWords < 2 * testStreams)
+                yield return new("dataset.testLimit", $"{testWords:N0} test words cannot fill schedule.testBatchSize = {testStreams} streams of at least 2 words; give at least {2 * testStreams:N0} or a smaller schedule.testBatchSize");
         }
         if (!language && spec.Schedule is { } s)
         {
@@ -95,6 +97,8 @@ public static class ExperimentValidation
                 yield return new("schedule.schedule", "\"plateau\" follows validation perplexity, which only language models have; use \"multi-step\" or \"cosine\"");
             if (s.ClipGradNorm is not null)
                 yield return new("schedule.clipGradNorm", "gradient clipping is for the language models' sequence trainer; remove it for image models");
+            if (s.TestBatchSize is not null)
+                yield return new("schedule.testBatchSize", "the test batch size is for the language models' test perplexity (image models score the test set the same at any batch size); remove it for image models");
         }
     }
 

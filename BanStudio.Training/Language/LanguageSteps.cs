@@ -64,7 +64,7 @@ internal sealed class LanguageSteps(ExperimentRunner runner, CorpusSplits corpus
         {
             foreach (var m in members) m.to(device);
             var valid = SequenceScore.Evaluate(members, corpus.Valid, device, Spec.Schedule.BatchSize);
-            var test = SequenceScore.Evaluate(members, corpus.Test, device, Spec.Schedule.BatchSize);
+            var test = SequenceScore.Evaluate(members, corpus.Test, device, Spec.Schedule.TestStreams);
             var teacherKey = runner.Plan.Steps.First(s => s.Seed == step.Seed && s.Column == ExperimentPlan.TeacherColumn).Key;
             return new ModelResult
             {

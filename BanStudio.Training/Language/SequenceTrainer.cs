@@ -22,7 +22,7 @@ public sealed class SequenceTrainerOptions
     public string Fingerprint { get; init; } = "";
     /// <summary>Truncated BPTT length (35 in Zaremba et al., Kim et al. and the paper).</summary>
     public int Steps { get; init; } = 35;
-    /// <summary>Streams of the validation and test splits; null: the training batch size (as Zaremba et al. validate).</summary>
+    /// <summary>Streams of the validation split, and of the test split when the schedule sets no <see cref="TrainingSchedule.TestBatchSize"/>; null: the training batch size (as Zaremba et al. validate).</summary>
     public int? EvaluationBatchSize { get; init; }
     public TimeSpan BatchProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 }
@@ -109,7 +109,7 @@ public sealed class SequenceTrainer
                 if (cancelled) return Result(TrainingStatus.Cancelled, $"cancelled during epoch {epoch + 1}; resumes from epoch {epoch + 1}");
                 double trainSeconds = clock.Elapsed.TotalSeconds;
                 var valid = SequenceScore.Evaluate([model], _o.Corpus.Valid, _o.Device, _o.EvaluationBatchSize ?? schedule.BatchSize, _o.Steps);
-                var test = SequenceScore.Evaluate([model], _o.Corpus.Test, _o.Device, _o.EvaluationBatchSize ?? schedule.BatchSize, _o.Steps);
+                var test = SequenceScore.Evaluate([model], _o.Corpus.Test, _o.Device, schedule.TestBatchSize ?? _o.EvaluationBatchSize ?? schedule.BatchSize, _o.Steps);
                 var metrics = new EpochMetrics(epoch + 1, trainLoss, trainError, test.Loss, test.Error, null, lr,
                     clock.Elapsed.TotalSeconds, words / Math.Max(trainSeconds, 1e-9), ValidLoss: valid.Loss);
                 history.Add(metrics);

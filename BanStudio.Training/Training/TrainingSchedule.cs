@@ -54,6 +54,19 @@ public sealed record TrainingSchedule
     /// <summary>Rescale the gradient to this global L2 norm when it is larger (language models: 5, as Zaremba et al. and Kim et al.); null: no clipping.</summary>
     public double? ClipGradNorm { get; init; }
     /// <summary>
+    /// Language models only: the number of parallel streams the test split is scored in; null: the training batch
+    /// size (as validation always is). 1 scores every test word with all the words before it as context, which is
+    /// how Zaremba et al.'s and Kim et al.'s code report test perplexity; with B streams the first words of each
+    /// stream start from a zero state, which costs a little perplexity. Left out of the JSON when null, so specs and
+    /// the fingerprints of runs made before it existed stay the same.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? TestBatchSize { get; init; }
+
+    /// <summary>The test split's streams: <see cref="TestBatchSize"/> with its default applied.</summary>
+    [JsonIgnore]
+    public int TestStreams => TestBatchSize ?? BatchSize;
+    /// <summary>
     /// The number format of the image models (<see cref="Training.Precision"/>). Left out of the JSON when float32, so
     /// specs and the fingerprints of runs made before it existed stay the same.
     /// </summary>
@@ -115,6 +128,8 @@ public sealed record TrainingSchedule
             errors.Add(new($"{prefix}.plateauThreshold", "applies only to \"schedule\": \"plateau\"; remove it or set the schedule to plateau"));
         if (ClipGradNorm is { } clip && !(clip > 0 && clip <= 1e6))
             errors.Add(new($"{prefix}.clipGradNorm", $"must be positive (got {clip}); language models use 5"));
+        if (TestBatchSize is < 1 or > 65_536)
+            errors.Add(new($"{prefix}.testBatchSize", $"must be between 1 and 65536 (got {TestBatchSize}); 1 scores every test word with its whole context (Zaremba et al.), or leave it out for the training batch size"));
         return errors;
     }
 }

@@ -78,6 +78,11 @@ public sealed class WizardLanguageModelTests : IAsyncDisposable
         Type(page, "schedule-plateauThreshold", "0.5");
         Type(page, "schedule-epochs", "2");
         page.WaitForAssertion(() => Assert.Equal((2.5, 0.5, 2), (page.Instance.Model.Spec.Schedule.ClipGradNorm, page.Instance.Model.Spec.Schedule.PlateauThreshold, page.Instance.Model.Spec.Schedule.Epochs)));
+        Type(page, "schedule-testBatchSize", "0");
+        page.WaitForAssertion(() => Assert.Contains("must be between 1 and 65536 (got 0)", ErrorText(page, "schedule-testBatchSize")));
+        Type(page, "schedule-testBatchSize", "1");
+        page.WaitForAssertion(() => Assert.Equal(1, page.Instance.Model.Spec.Schedule.TestBatchSize));
+        page.WaitForAssertion(() => Assert.Empty(page.Instance.Model.Errors));
 
         GoTo(page, WizardStep.Review);
         var spec = page.Instance.Model.Spec;
@@ -98,7 +103,7 @@ public sealed class WizardLanguageModelTests : IAsyncDisposable
         Assert.Equal(new TrainingSchedule
         {
             Epochs = 2, BatchSize = 20, LearningRate = 1, Momentum = 0, Nesterov = false, WeightDecay = 0,
-            Schedule = LearningRateSchedule.Plateau, Gamma = 0.25, ClipGradNorm = 2.5, PlateauThreshold = 0.5,
+            Schedule = LearningRateSchedule.Plateau, Gamma = 0.25, ClipGradNorm = 2.5, PlateauThreshold = 0.5, TestBatchSize = 1,
             Milestones = read.Schedule.Milestones,
         }, read.Schedule);
         Assert.Equal(ExperimentStatus.Queued, stored.Status);
@@ -111,6 +116,7 @@ public sealed class WizardLanguageModelTests : IAsyncDisposable
         ChooseDataset(again, "builtin");
         again.WaitForAssertion(() => Assert.IsNotType<LstmSpec>(again.Instance.Model.Spec.Teacher));
         Assert.Null(again.Instance.Model.Spec.Schedule.ClipGradNorm);
+        Assert.Null(again.Instance.Model.Spec.Schedule.TestBatchSize);
         Assert.Empty(again.Instance.Model.Errors);
     }
 }
