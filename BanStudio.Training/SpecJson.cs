@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace BanStudio.Training;
 
@@ -23,6 +24,7 @@ public static class SpecJson
             AllowTrailingCommas = true,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SkipNotWritten } },
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
@@ -57,4 +59,18 @@ public static class SpecJson
     }
 
     public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    static void SkipNotWritten(JsonTypeInfo info)
+    {
+        foreach (var property in info.Properties)
+            if (property.AttributeProvider?.IsDefined(typeof(NotWrittenAttribute), inherit: false) == true)
+                property.ShouldSerialize = static (_, _) => false;
+    }
 }
+
+/// <summary>
+/// A computed property that spec JSON does not write (it would be noise in downloaded and stored specs) but still
+/// accepts on reading and ignores, so the specs written before it was left out still parse.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class NotWrittenAttribute : Attribute;

@@ -255,8 +255,11 @@ public sealed class ExperimentRunner
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }
 
-    /// <summary>The configuration hash of a step (what reuse and resume compare).</summary>
-    internal string FingerprintOf(string key) => _fingerprints[key];
+    /// <summary>
+    /// The configuration hash of a step (what reuse and resume compare; stored with its results and checkpoints): the
+    /// dataset, model, objective, schedule, seed and temperature, chained through its teacher and ensemble members.
+    /// </summary>
+    public string FingerprintOf(string key) => _fingerprints[key];
 
     internal void Log(string message) => Raise(new ExperimentLog(Spec.Name, message));
 

@@ -46,8 +46,10 @@ public sealed record ExperimentSpec
     public string Device { get; init; } = "cpu";
 
     /// <summary>The architecture every student uses.</summary>
+    [NotWritten]
     public ModelSpec StudentModel => Student ?? Teacher;
 
     /// <summary>True when students differ from the teacher in architecture (section 3.4, Table 3 right column, Table 5).</summary>
+    [NotWritten]
     public bool IsCrossArchitecture => Student is not null && Student != Teacher;
 }

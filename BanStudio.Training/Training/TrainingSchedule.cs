@@ -88,7 +88,8 @@ public sealed record TrainingSchedule
 
     /// <summary>
     /// The epochs (0-based, first epoch with the reduced rate) at which the multistep schedule steps;
-    /// never epoch 0, or a very short run would start at a reduced rate.
+    /// never epoch 0, or a very short run would start at a reduced rate. Written into spec JSON although computed:
+    /// the runs' fingerprints serialise the schedule, so leaving it out would retrain every finished run.
     /// </summary>
     public IReadOnlyList<int> MilestoneEpochs => Milestones.Select(m => Math.Max(1, (int)Math.Round(m * Epochs))).ToArray();
 
