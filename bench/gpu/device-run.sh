@@ -21,12 +21,13 @@ PARTS=${*:-check bench study variants precision}
 DEVICE=${DEVICE:-cuda}
 PYTHON=${PYTHON:-python3}
 QUICK=${QUICK:-}
-KIT=artifacts/gpu
-APP=$KIT/app
-DATA=$KIT/data
+KIT=artifacts/gpu          # what is carried: the two archives, read only
+WORK=${WORK:-artifacts/gpu-work}   # what this script unpacks and writes, outside the kit, so a check on this machine
+APP=$WORK/app                      # never leaves anything in the folder the device call carries
+DATA=$WORK/data
 say() { echo "[$(date -u +%H:%M:%S) +$(($(date +%s) - START))s] $*"; }
 
-rm -rf "$APP" "$KIT/runs" "$KIT/studio.db"* && mkdir -p "$APP" "$DATA"
+rm -rf "$APP" "$WORK/runs" "$WORK/studio.db"* && mkdir -p "$APP" "$DATA"
 [ -e "$KIT/banstudio-linux-x64.tar.xz" ] || { echo "no kit: run bash bench/gpu/prepare.sh first (here, before the device call)" >&2; exit 2; }
 # xz where the machine has it, else Python's lzma (a PyTorch machine has Python).
 unxz_to() { if command -v xz >/dev/null; then xz -dc "$1"; else "$PYTHON" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; fi | tar -C "$2" -xf -; }
@@ -48,7 +49,7 @@ part_check() {
   say "ldd -r $bridge against $TORCH_LIB: $(grep -c 'undefined symbol' "$OUT/ldd.txt") undefined symbols, $(grep -c 'not found' "$OUT/ldd.txt") lines saying \"not found\" (all in ldd.txt)"
   grep 'undefined symbol\|not found' "$OUT/ldd.txt" | head -40 | sed 's/^/  /'
   if command -v c++filt >/dev/null; then grep -o 'undefined symbol: [^ ]*' "$OUT/ldd.txt" | cut -d' ' -f3 | head -40 | c++filt | sed 's/^/  demangled: /'; fi
-  "${BAN[@]}" models >"$KIT/models.txt" 2>&1; say "models: exit code $? ($(head -3 "$KIT/models.txt" | cut -c1-200 | tr '\n' '|'))"
+  "${BAN[@]}" models >"$WORK/models.txt" 2>&1; say "models: exit code $? ($(head -3 "$WORK/models.txt" | cut -c1-200 | tr '\n' '|'))"
   "${BAN[@]}" bench --model WRN-10-1 --batch 64 --steps 5 --warmup 2 --repeats 1 --device "$DEVICE"; local rc=$?
   say "bench on $DEVICE: exit code $rc"
   return $rc
@@ -60,11 +61,11 @@ part_bench() {
 part_study() {
   local spec=bench/gpu/fashion-mnist-study-cuda.json
   if [ "$DEVICE" != cuda ]; then   # the kit check on a CPU: one seed, one epoch, 1,000 images
-    spec=$KIT/study-$DEVICE.json
+    spec=$WORK/study-$DEVICE.json
     sed "s/\"device\": \"cuda\"/\"device\": \"$DEVICE\"/; s/\"seeds\": \[1, 2, 3\]/\"seeds\": [1]/; s/\"epochs\": 4/\"epochs\": 1/; s/\"kind\": \"fashion-mnist\" }/\"kind\": \"fashion-mnist\", \"trainLimit\": 1000, \"testLimit\": 500 }/" bench/gpu/fashion-mnist-study-cuda.json >"$spec"
   fi
   say "study: $spec"
-  "${BAN[@]}" run "$spec" --out "$KIT/runs/study" --database "$KIT/studio.db"
+  "${BAN[@]}" run "$spec" --out "$WORK/runs/study" --database "$WORK/studio.db"
 }
 part_variants() {
   say "variants: bfloat16 and float16 (BatchNorm in float32), TF32 off"
@@ -81,14 +82,14 @@ part_precision() {
     spec=bench/gpu/precision-$p.json
     if [ "$DEVICE" != cuda ]; then   # the kit check on a CPU: one epoch, 640 images, no float16
       [ $p != float16 ] || continue
-      spec=$KIT/precision-$p-$DEVICE.json
+      spec=$WORK/precision-$p-$DEVICE.json
       sed "s/\"device\": \"cuda\"/\"device\": \"$DEVICE\"/; s/\"epochs\": 4/\"epochs\": 1/; s/\"kind\": \"fashion-mnist\" }/\"kind\": \"fashion-mnist\", \"trainLimit\": 640, \"testLimit\": 320 }/" "bench/gpu/precision-$p.json" >"$spec"
     fi
-    "${BAN[@]}" train "$spec" --out "$KIT/runs/precision-$p"
+    "${BAN[@]}" train "$spec" --out "$WORK/runs/precision-$p"
   done
 }
 export -f say compare part_check part_bench part_study part_variants part_precision
-export START OUT DEVICE PYTHON KIT APP TORCH_LIB ROUNDS VARIANT_ROUNDS=$([ -n "$QUICK" ] && echo 1 || echo 2)
+export START OUT DEVICE PYTHON KIT WORK APP TORCH_LIB ROUNDS VARIANT_ROUNDS=$([ -n "$QUICK" ] && echo 1 || echo 2)
 export BAN_BIN="$APP/BanStudio.Web"
 
 for part in $PARTS; do
@@ -102,7 +103,7 @@ for part in $PARTS; do
   timeout --signal=INT --kill-after=20 "$cap" bash -c 'BAN=("$BAN_BIN"); part_'"$part" 2>&1 | tee "$OUT/$part.log"
   rc=${PIPESTATUS[0]}
   [ "$rc" -ne 124 ] || say "$part stopped at its ${cap}s cap" | tee -a "$OUT/$part.log"
-  [ "$part" != study ] || cp "$KIT/runs/study/results.csv" "$OUT/study-results.csv" 2>/dev/null
+  [ "$part" != study ] || cp "$WORK/runs/study/results.csv" "$OUT/study-results.csv" 2>/dev/null
   if [ "$part" = check ] && [ "$rc" -ne 0 ]; then say "TorchSharp does not run on $DEVICE here (exit code $rc): the other parts are skipped" | tee -a "$OUT/check.log"; break; fi
 done
 say "done: $PARTS"

@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 KIT=artifacts/gpu
 PUB=artifacts/gpu-publish
-rm -rf "$PUB" && mkdir -p "$KIT"
+# The kit folder holds the two archives and nothing else: it is what the device call carries (64 MiB at most).
+rm -rf "$PUB" "$KIT" && mkdir -p "$KIT"
 dotnet publish BanStudio.Web -c Release -r linux-x64 --self-contained -p:TorchBackend=external -o "$PUB" --nologo -v q
 [ ! -e "$PUB/libtorch_cpu.so" ] || { echo "prepare.sh: $PUB carries a libtorch; the external backend must not" >&2; exit 1; }
 # The headless verbs (bench, run, train, models) never load these: the pages' assets and components, satellite
