@@ -42,6 +42,15 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_test_batch_size_makes_another_configuration_since_it_changes_the_test_figures()
+    {
+        var spec = ComparisonData.WrnSpec("a", [1]);
+        var oneStream = spec with { Schedule = spec.Schedule with { TestBatchSize = 1 } };
+        Assert.NotEqual(ComparisonBuilder.ConfigurationKey(spec), ComparisonBuilder.ConfigurationKey(oneStream));
+        Assert.Equal(ComparisonBuilder.ConfigurationKey(oneStream), ComparisonBuilder.ConfigurationKey(oneStream with { Name = "b", Seeds = [2] }));
+    }
+
+    [Fact]
     public async Task Each_cell_summarises_its_finished_seeds_and_tests_them_against_the_teacher()
     {
         var row = (await LoadAsync(1, 2)).Rows.Single();
