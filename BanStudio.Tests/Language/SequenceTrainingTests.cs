@@ -161,11 +161,7 @@ public sealed class SequenceTrainingTests
         Assert.Equal([1, 2, 3], result.History.Select(m => m.Epoch));
         Assert.Equal(full.History.Select(m => (m.TrainLoss, m.ValidLoss, m.TestLoss, m.LearningRate)),
                      result.History.Select(m => (m.TrainLoss, m.ValidLoss, m.TestLoss, m.LearningRate)));
-        var expected = straight.parameters().ToList();
-        var actual = resumed.parameters().ToList();
-        Assert.Equal(expected.Count, actual.Count);
-        for (int i = 0; i < expected.Count; i++)
-            Assert.True(expected[i].eq(actual[i]).all().item<bool>(), $"parameter {i} differs after resume");
+        ModuleAssert.SameParameters(straight, resumed, "after resume");
     }
 
     [Fact]

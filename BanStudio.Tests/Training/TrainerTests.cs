@@ -61,11 +61,7 @@ public sealed class TrainerTests() : BuiltinDataTests(0, 3000, 500, "ban-trainer
         Assert.Equal(2, resumedAfter);
         Assert.Equal(TrainingStatus.Completed, resumed.Status);
         Assert.Equal(full.History.Select(h => h.TestError), resumed.History.Select(h => h.TestError));
-        var expected = a.parameters().ToList();
-        var actual = c.parameters().ToList();
-        Assert.Equal(expected.Count, actual.Count);
-        for (int i = 0; i < expected.Count; i++)
-            Assert.True(expected[i].eq(actual[i]).all().item<bool>(), $"parameter {i} differs after resume");
+        ModuleAssert.SameParameters(a, c, "after resume");
     }
 
     [Fact]
