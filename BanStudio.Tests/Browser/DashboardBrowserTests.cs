@@ -92,7 +92,7 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         await Expect(page.Locator("tbody tr", new() { HasText = "DenseNet-90-60" }).Locator("td").Nth(3)).ToHaveTextAsync("16.24M");
         await Chromium.ScreenshotAsync(page, "models");
 
-        await page.GotoAsync(new Uri(host.Address, "/datasets").ToString());
+        await Chromium.GoToAsync(page, new Uri(host.Address, "/datasets"));
         // "builtin" is also in "builtin-text": rows are found by their kind's test id.
         ILocator Row(string kind) => page.Locator("tbody tr", new() { Has = page.Locator($"[data-testid=datasets-{kind}]") });
         var builtin = Row("builtin");

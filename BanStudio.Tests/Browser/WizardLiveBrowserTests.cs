@@ -56,7 +56,7 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
     {
         await using var host = await StudioHost.StartAsync(_folder.Path);
         var page = await chromium.OpenAsync(host.Address);
-        await page.GotoAsync(new Uri(host.Address, "/experiments/new").ToString());
+        await Chromium.GoToAsync(page, new Uri(host.Address, "/experiments/new"));
         await Expect(page.GetByTestId("wizard-step-dataset")).ToBeVisibleAsync();
 
         // 1. Dataset: the built-in one, small.
@@ -115,7 +115,7 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         Assert.All(details.Runs, r => Assert.Equal("completed", r.Status));
 
         // Compare, from the navigation: the Table 2 cells carry this experiment's numbers; both CSVs download.
-        await page.GotoAsync(new Uri(host.Address, $"/compare?ids={id}").ToString());
+        await Chromium.GoToAsync(page, new Uri(host.Address, $"/compare?ids={id}"));
         await Expect(page.GetByTestId("compare-table")).ToBeVisibleAsync();
         string row = (await page.Locator("[data-testid^='compare-row-']").First.GetAttributeAsync("data-testid"))!["compare-row-".Length..];
         foreach (var run in details.Runs)
@@ -133,7 +133,7 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         await using var host = await StudioHost.StartAsync(_folder.Path);
         int id = await host.SubmitAsync(StudioHost.TinySpec("live-cancel", generations: 2, epochs: 10));
         var page = await chromium.OpenAsync(host.Address);
-        await page.GotoAsync(new Uri(host.Address, $"/experiments/{id}").ToString());
+        await Chromium.GoToAsync(page, new Uri(host.Address, $"/experiments/{id}"));
 
         await WaitForPointsAsync(page, "error-chart", "seed-1/ban-1:test", 1);
         await page.GetByTestId("cancel-button").ClickAsync();

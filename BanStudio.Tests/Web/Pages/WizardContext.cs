@@ -41,11 +41,16 @@ public sealed class WizardContext : IAsyncDisposable
     /// <summary>MudBlazor 9 puts a text or number field's attributes on its input element.</summary>
     public static IElement Input(IRenderedComponent<NewExperiment> page, string testId) => page.Find($"input[data-testid={testId}]");
 
-    /// <summary>Types into a debounced field and leaves it, which commits the text at once as a user tabbing away does.</summary>
+    /// <summary>
+    /// Types into a debounced field and leaves it, which commits the text at once as a user tabbing away does. Each
+    /// event is found and raised on the renderer's dispatcher: the wizard re-renders from other threads (the parameter
+    /// count is computed off the UI thread), and a render between finding the input and raising its event would leave
+    /// the test holding a stale event handler (bUnit's UnknownEventHandlerIdException; seen once in CI-like runs).
+    /// </summary>
     public static void Type(IRenderedComponent<NewExperiment> page, string testId, string text)
     {
-        Input(page, testId).Input(text);
-        Input(page, testId).Blur();
+        page.InvokeAsync(() => Input(page, testId).Input(text)).GetAwaiter().GetResult();
+        page.InvokeAsync(() => Input(page, testId).Blur()).GetAwaiter().GetResult();
     }
 
     /// <summary>The spec's message shown under the input with that test id; empty when there is none.</summary>
