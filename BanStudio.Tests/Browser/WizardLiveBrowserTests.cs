@@ -61,7 +61,9 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
 
         // 1. Dataset: the built-in one, small.
         await page.GetByTestId("dataset-builtin").ClickAsync();
-        await FillAsync(page, "dataset-trainSize", "300");
+        // 1,200 images: each model trains long enough that the page sees the first while the fifth has not started,
+        // even on a fast machine (with 300 a CI-like run had BAN-2's points before the test saw the teacher's first).
+        await FillAsync(page, "dataset-trainSize", "1200");
         await FillAsync(page, "dataset-testSize", "100");
         await page.GetByTestId("wizard-next").ClickAsync();
         // 2. Teacher: the default WRN-10-1; its parameter count is shown.
