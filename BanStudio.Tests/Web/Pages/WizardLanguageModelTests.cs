@@ -116,7 +116,6 @@ public sealed class WizardLanguageModelTests : IAsyncDisposable
         ChooseDataset(again, "builtin");
         again.WaitForAssertion(() => Assert.IsNotType<LstmSpec>(again.Instance.Model.Spec.Teacher));
         Assert.Null(again.Instance.Model.Spec.Schedule.ClipGradNorm);
-        Assert.Null(again.Instance.Model.Spec.Schedule.TestBatchSize);
         Assert.Empty(again.Instance.Model.Errors);
     }
 }
