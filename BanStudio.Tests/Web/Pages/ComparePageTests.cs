@@ -33,6 +33,10 @@ public sealed class ComparePageTests : IAsyncDisposable
     static IElement Cell(IRenderedComponent<BanStudio.Web.Features.Compare.Compare> page, int row, string column) =>
         page.Find($"[data-testid=\"cell-{row}-{column}\"]");
 
+    static string NoPReason(IElement cell) => cell.QuerySelector("[data-testid=cell-no-p]")?.GetAttribute("title") ?? "";
+
+    static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
     static string Text(IElement cell, string part) => cell.QuerySelector($"[data-testid={part}]")?.TextContent.Trim() ?? "";
 
     [Fact]
@@ -77,7 +81,11 @@ public sealed class ComparePageTests : IAsyncDisposable
         Assert.Equal("29.00", Text(banL, "cell-value"));
         Assert.Equal("n=1", Text(banL, "cell-n"));
         Assert.Null(banL.QuerySelector("[data-testid=cell-p]"));
-        Assert.Contains("no p-value: n=3 vs n=1", Text(banL, "cell-no-p"));
+        Assert.Equal("no p-value", Text(banL, "cell-no-p"));
+        Assert.Equal("no p-value: n=3 vs n=1; a t-test needs at least 2 seeds on each side", NoPReason(banL)); // on hover
+        // Said once under the table, not in every cell.
+        Assert.Equal(["No p-value: n=3 vs n=1; a t-test needs at least 2 seeds on each side."],
+            page.FindAll("[data-testid=compare-no-p-notes] .mud-typography").Select(n => n.TextContent.Trim()));
         Assert.Contains("1 failed", Text(banL, "cell-pending"));
     }
 
@@ -111,7 +119,9 @@ public sealed class ComparePageTests : IAsyncDisposable
         Assert.Empty(page.FindAll("[data-testid=compare-row-0] ~ td [data-testid=cell-paper]"));
         Assert.Empty(page.FindAll("[data-testid=compare-paper-0]"));
         // One seed each side: no p-value, with the reason.
-        Assert.Contains("n=1 vs n=1", Text(Cell(page, 1, "BAN-1"), "cell-no-p"));
+        Assert.Contains("n=1 vs n=1", NoPReason(Cell(page, 1, "BAN-1")));
+        var notes = page.Find("[data-testid=compare-no-p-notes]").TextContent;
+        Assert.Equal(1, CountOf(notes, "n=1 vs n=1")); // every single-seed cell of row 1 has this reason; the note says it once
     }
 
     [Fact]

@@ -95,6 +95,10 @@ public sealed class LanguageModelPagesTests() : LivePageTests(LanguageModelWebTe
         Assert.Contains("paper 71.87 (Table 6)", Cell("Teacher", "Test"));
         Assert.Contains("paper 68.56 (Table 6)", Cell("BAN+L", "Test"));
         Assert.Equal("33.02M", table.Find("[data-testid=table6-0-parameters]").TextContent.Trim());
+        // One seed each: no p-value in BAN+L's two cells, the reason said once under the table.
+        Assert.Equal("no p-value", table.Find("[data-testid=\"table6-0-BAN+L-Val\"] [data-testid=cell-no-p]").TextContent.Trim());
+        Assert.Equal(["No p-value: n=1 vs n=1; a t-test needs at least 2 seeds on each side."],
+            table.FindAll("[data-testid=compare-table6-no-p-notes] .mud-typography").Select(n => n.TextContent.Trim()));
 
         // The same network on a subset of PTB is not the paper's configuration.
         var subset = ComparisonBuilder.Build([new ComparedExperiment(2, "ptb-subset",
@@ -136,6 +140,9 @@ public sealed class LanguageModelPagesTests() : LivePageTests(LanguageModelWebTe
         Assert.StartsWith(teacherVal.ToString("0.00", CultureInfo.InvariantCulture) + " ± ",
             page.Find("[data-testid=\"table6-0-Teacher-Val\"] [data-testid=cell-value]").TextContent.Trim());
         Assert.Equal("1.2k", page.Find("[data-testid=table6-0-parameters]").TextContent.Trim());
+        // Two seeds a side: every cell has its p-value, so no note under the table.
+        Assert.NotEmpty(page.FindAll("[data-testid=compare-table6] [data-testid=cell-p]"));
+        Assert.Empty(page.FindAll("[data-testid=compare-table6-no-p-notes]"));
     }
 
     [Fact]

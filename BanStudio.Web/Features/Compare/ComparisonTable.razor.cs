@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Components;
 
 namespace BanStudio.Web.Features.Compare;
@@ -24,17 +23,10 @@ public partial class ComparisonTable
         }
     }
 
-    static string MeanStd(CellSummary s) =>
-        s.Std is { } std ? $"{F(s.Mean)} ± {F(std)}" : F(s.Mean);
-
-    static string Signed(double v) => (v >= 0 ? "+" : "−") + F(Math.Abs(v));
-
     static string PointsUnit(ComparisonRow row) => row.Unit == "%" ? "pts" : row.Unit;
 
-    /// <summary>Three significant digits; very small p in scientific notation rather than a misleading 0.000.</summary>
-    static string FormatP(double p) => p < 0.001 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.###", CultureInfo.InvariantCulture);
-
-    static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
+    IReadOnlyList<string> NoPValueReasons =>
+        SummaryCell.NoPValueReasons(ImageRows.SelectMany(r => ImageColumns.Select(c => r.Cell(c)?.In(View))));
 
     string? EmptyReason(ComparisonCell? cell) => cell switch
     {
@@ -44,12 +36,4 @@ public partial class ComparisonTable
         { Runs.Count: 0 } => "no finished run yet",
         _ => null,
     };
-
-    static string Pending(ComparisonCell cell)
-    {
-        var parts = new List<string>();
-        if (cell.Unfinished > 0) parts.Add($"{cell.Unfinished} unfinished");
-        if (cell.Failed > 0) parts.Add($"{cell.Failed} failed");
-        return string.Join(", ", parts) + " (not counted)";
-    }
 }

@@ -34,19 +34,6 @@ public partial class LanguageModelTable
         _ => (parameters.Value / 1e3).ToString("0.#", CultureInfo.InvariantCulture) + "k",
     };
 
-    static string MeanStd(CellSummary s) => s.Std is { } std ? $"{F(s.Mean)} ± {F(std)}" : F(s.Mean);
-
-    static string Signed(double v) => (v >= 0 ? "+" : "−") + F(Math.Abs(v));
-
-    static string FormatP(double p) => p < 0.001 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.###", CultureInfo.InvariantCulture);
-
-    static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
-
-    static string Pending(ComparisonCell cell)
-    {
-        var parts = new List<string>();
-        if (cell.Unfinished > 0) parts.Add($"{cell.Unfinished} unfinished");
-        if (cell.Failed > 0) parts.Add($"{cell.Failed} failed");
-        return string.Join(", ", parts) + " (not counted)";
-    }
+    IReadOnlyList<string> NoPValueReasons => SummaryCell.NoPValueReasons(
+        Rows.SelectMany(r => Headers.Select(h => h.Split == Val ? r.Cell(h.Column)?.Valid : r.Cell(h.Column)?.Final)));
 }

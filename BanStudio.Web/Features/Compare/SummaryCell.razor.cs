@@ -1,0 +1,53 @@
+using System.Globalization;
+using BanStudio.Training.Experiments;
+using Microsoft.AspNetCore.Components;
+
+namespace BanStudio.Web.Features.Compare;
+
+/// <summary>One cell of <see cref="ComparisonTable"/> or <see cref="LanguageModelTable"/>, inside its &lt;td&gt;.</summary>
+public partial class SummaryCell
+{
+    const string NoPValuePrefix = "no p-value: ";
+
+    /// <summary>The seeds' summary in the table's view (final, best, validation); null: the cell has no finished run.</summary>
+    [Parameter] public CellSummary? Summary { get; set; }
+    /// <summary>The cell, for the runs not counted; null when the row has no such model.</summary>
+    [Parameter] public ComparisonCell? Cell { get; set; }
+    [Parameter] public PaperNumber? Paper { get; set; }
+    /// <summary>Written after Δ ("pts" for percentages); null writes nothing.</summary>
+    [Parameter] public string? DeltaUnit { get; set; }
+    /// <summary>Why an empty cell is empty, under its dash.</summary>
+    [Parameter] public string? EmptyReason { get; set; }
+
+    /// <summary>The style of a cell's &lt;td&gt;: the row's best is shaded.</summary>
+    public static string TdStyle(CellSummary? summary) => summary?.BestInRow == true
+        ? "white-space: nowrap; background-color: var(--mud-palette-success-hover)"
+        : "white-space: nowrap";
+
+    /// <summary>
+    /// Each distinct reason a shown cell has no p-value, without its "no p-value: " prefix, in first-seen order: the
+    /// tables say it once under the table rather than in every cell.
+    /// </summary>
+    public static IReadOnlyList<string> NoPValueReasons(IEnumerable<CellSummary?> shown) =>
+        shown.Where(s => s is { PValue: null, NoPValueReason: not null })
+            .Select(s => s!.NoPValueReason!)
+            .Select(r => r.StartsWith(NoPValuePrefix, StringComparison.Ordinal) ? r[NoPValuePrefix.Length..] : r)
+            .Distinct(StringComparer.Ordinal).ToList();
+
+    static string MeanStd(CellSummary s) => s.Std is { } std ? $"{F(s.Mean)} ± {F(std)}" : F(s.Mean);
+
+    static string Signed(double v) => (v >= 0 ? "+" : "−") + F(Math.Abs(v));
+
+    /// <summary>Three significant digits; very small p in scientific notation rather than a misleading 0.000.</summary>
+    static string FormatP(double p) => p < 0.001 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.###", CultureInfo.InvariantCulture);
+
+    static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
+
+    static string Pending(ComparisonCell cell)
+    {
+        var parts = new List<string>();
+        if (cell.Unfinished > 0) parts.Add($"{cell.Unfinished} unfinished");
+        if (cell.Failed > 0) parts.Add($"{cell.Failed} failed");
+        return string.Join(", ", parts) + " (not counted)";
+    }
+}
