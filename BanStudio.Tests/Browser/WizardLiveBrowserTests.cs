@@ -112,6 +112,9 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
             Assert.Equal(2, await PointsAsync(page, "lr-chart", $"{run}:lr"));
         }
         await Chromium.ScreenshotAsync(page, "live-completed");
+        // Epochs are whole numbers: each chart ticks at 1 and 2 only (Plotly's own choice for a 2-epoch axis adds 1.5).
+        foreach (var chart in new[] { "loss-chart", "error-chart", "lr-chart" })
+            Assert.Equal(["1", "2"], await page.GetByTestId(chart).Locator(".xtick text").AllTextContentsAsync());
         var details = await host.GetAsync(id);
         Assert.Equal("wizard-tiny", details.Name);
         Assert.All(details.Runs, r => Assert.Equal("completed", r.Status));

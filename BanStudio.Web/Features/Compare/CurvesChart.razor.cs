@@ -106,12 +106,7 @@ public partial class CurvesChart
         {
             Height = 420,
             Margin = new Margin { T = 20, R = 20, B = 50, L = 60 },
-            // Epochs are whole numbers: never a tick at 1.5.
-            XAxis = [new XAxis
-            {
-                Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = "epoch" }, Tick0 = 1,
-                DTick = Math.Max(1, (int)Math.Ceiling(Series.Select(s => s.Epochs.Count == 0 ? 0 : s.Epochs[^1]).DefaultIfEmpty(1).Max() / 10.0)),
-            }],
+            XAxis = [Components.EpochAxis.For(Series.Select(s => s.Epochs.Count == 0 ? 0 : s.Epochs[^1]).DefaultIfEmpty(1).Max())],
             YAxis = [new YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = Curves.Label(quantity, metric) } }],
         };
     }

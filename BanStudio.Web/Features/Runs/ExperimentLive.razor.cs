@@ -73,9 +73,9 @@ public partial class ExperimentLive : IAsyncDisposable
     int plotted;
 
     readonly Config config = new() { Responsive = true, DisplayLogo = false };
-    Plotly.Blazor.Layout lossLayout = Layout("loss (cross-entropy)", null);
-    Plotly.Blazor.Layout errorLayout = Layout("error (%)", null);
-    readonly Plotly.Blazor.Layout rateLayout = Layout("learning rate", Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log);
+    Plotly.Blazor.Layout lossLayout = Layout("loss (cross-entropy)", null, 1);
+    Plotly.Blazor.Layout errorLayout = Layout("error (%)", null, 1);
+    Plotly.Blazor.Layout rateLayout = Layout("learning rate", Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log, 1);
 
     bool CanCancel => experiment?.Status is ExperimentStatus.Queued or ExperimentStatus.Running;
     bool CanResume => experiment?.Status is ExperimentStatus.Cancelled or ExperimentStatus.Failed or ExperimentStatus.Interrupted;
@@ -101,9 +101,11 @@ public partial class ExperimentLive : IAsyncDisposable
         await ReadRowsAsync(db);
         progress = new LiveProgress(plan, runs.Where(Done).Select(r => r.Key));
         charts = new RunCharts(plan, MaxPoints);
-        lossLayout = Layout(charts.LossTitle, null);
+        int epochs = plan.Spec.Schedule.Epochs; // the ticks fit the whole run from its first point
+        lossLayout = Layout(charts.LossTitle, null, epochs);
         // Perplexities span from thousands (first epoch) to tens: a log axis keeps the late epochs readable.
-        errorLayout = Layout(charts.ErrorTitle, charts.IsLanguageModel ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : null);
+        errorLayout = Layout(charts.ErrorTitle, charts.IsLanguageModel ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : null, epochs);
+        rateLayout = Layout("learning rate", Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log, epochs);
         var metrics = await NewMetricsAsync(db);
         foreach (var run in metrics.GroupBy(m => m.Run!.Key))
             charts.Seed(run.Key, run.Select(m => Point(m)));
@@ -212,12 +214,12 @@ public partial class ExperimentLive : IAsyncDisposable
         finally { busy = false; }
     }
 
-    static Plotly.Blazor.Layout Layout(string title, Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum? yType) => new()
+    static Plotly.Blazor.Layout Layout(string title, Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum? yType, int epochs) => new()
     {
         Title = new Title { Text = title },
         Height = 320,
         Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 10, T = 40, B = 40 },
-        XAxis = [new XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = "epoch" } }],
+        XAxis = [Components.EpochAxis.For(epochs)],
         YAxis = [new YAxis { Type = yType }],
     };
 
