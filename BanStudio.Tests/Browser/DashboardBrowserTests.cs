@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using BanStudio.Tests.Data;
 using BanStudio.Tests.Web;
 using Microsoft.Playwright;
@@ -53,6 +54,14 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         Assert.Equal(30, metrics.Count); // three trained runs, ten epochs each
         Assert.Equal(Enumerable.Range(1, 10).Select(e => e.ToString(CultureInfo.InvariantCulture)), metrics.Where(m => m["run_key"] == "seed-1/ban-2").Select(m => m["epoch"]));
         Assert.Equal(details.Runs[2].FinalTestError, double.Parse(metrics[^1]["test_error"], CultureInfo.InvariantCulture));
+
+        // Ticked on the dashboard, the experiment opens on the compare page with its numbers.
+        await Expect(page.GetByTestId("compare-selected")).ToBeDisabledAsync();
+        await page.GetByTestId($"select-{id}").CheckAsync();
+        await page.GetByTestId("compare-selected").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($@"/compare\?ids={id}$"));
+        await Expect(page.GetByTestId("cell-0-BAN-2").GetByTestId("cell-value"))
+            .ToHaveTextAsync((details.Runs[2].FinalTestError!.Value * 100).ToString("0.00", CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -120,7 +129,7 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         var page = await chromium.OpenAsync(host.Address);
 
         foreach (var name in names)
-            await Expect(page.Locator("tbody tr td:nth-child(2)", new() { HasTextString = name })).ToHaveTextAsync(name);
+            await Expect(page.Locator("tbody tr [data-testid=experiment-link]", new() { HasTextString = name })).ToHaveTextAsync(name);
         Assert.Equal(0, await page.Locator("tbody img, tbody script, #injected").CountAsync());
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
         await Chromium.ScreenshotAsync(page, "dashboard-escaped-names");

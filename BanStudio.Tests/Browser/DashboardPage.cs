@@ -11,12 +11,13 @@ public static class DashboardPage
     /// <summary>The row's progress bar (aria-valuenow / aria-valuemax), status chip and steps caption ("1/4 steps", not the ETA under it); null while the row is absent.</summary>
     const string ReadRow = """
         name => {
-          const row = [...document.querySelectorAll('tbody tr')].find(r => r.cells[1]?.textContent.trim() === name);
+          const row = [...document.querySelectorAll('tbody tr')]
+            .find(r => r.querySelector('[data-testid=experiment-link]')?.textContent.trim() === name);
           if (!row) return null;
           const bar = row.querySelector('[role=progressbar]');
           return { done: Number(bar?.getAttribute('aria-valuenow')), total: Number(bar?.getAttribute('aria-valuemax')),
-                   status: row.cells[2].textContent.trim(),
-                   caption: row.cells[3].querySelector('.mud-typography-caption')?.textContent.trim() ?? '' };
+                   status: row.querySelector('.mud-chip')?.textContent.trim() ?? '',
+                   caption: bar?.closest('td')?.querySelector('.mud-typography-caption')?.textContent.trim() ?? '' };
         }
         """;
 

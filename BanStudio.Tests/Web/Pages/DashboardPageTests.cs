@@ -24,8 +24,35 @@ public sealed class DashboardPageTests : IAsyncDisposable
         return experiment.Id;
     }
 
+    /// <summary>Each row's cells after its tick box: #, name, status, progress, created, results.</summary>
     static List<string[]> Rows(IRenderedComponent<Dashboard> page) =>
-        page.FindAll("tbody tr.mud-table-row").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent.Trim()).ToArray()).ToList();
+        page.FindAll("tbody tr.mud-table-row").Select(r => r.QuerySelectorAll("td").Skip(1).Select(c => c.TextContent.Trim()).ToArray()).ToList();
+
+    [Fact]
+    public void Ticked_experiments_open_together_on_the_compare_page_and_each_row_links_to_its_own()
+    {
+        var now = DateTimeOffset.UtcNow;
+        int first = Store("first", ExperimentStatus.Completed, now.AddHours(-2));
+        int second = Store("second", ExperimentStatus.Completed, now.AddHours(-1));
+        int third = Store("third", ExperimentStatus.Running, now);
+        var page = _context.Bunit.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Equal(3, Rows(page).Count));
+        var button = page.Find("[data-testid=compare-selected]");
+        Assert.True(button.HasAttribute("disabled"));
+
+        void Tick(int id) => page.Find($"input[data-testid=select-{id}]").Change(true);
+        Tick(third);
+        Tick(second);
+        Tick(first);
+        page.Find($"input[data-testid=select-{second}]").Change(false); // and untick one
+        page.WaitForAssertion(() => Assert.Contains("Compare 2 selected", page.Find("[data-testid=compare-selected]").TextContent));
+        page.Find("[data-testid=compare-selected]").Click();
+
+        var navigation = _context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        Assert.EndsWith($"/compare?ids={first},{third}", navigation.Uri);
+        Assert.Equal([$"/compare?ids={third}", $"/compare?ids={second}", $"/compare?ids={first}"],
+            page.FindAll("[data-testid=experiment-compare]").Select(a => a.GetAttribute("href")));
+    }
 
     [Fact]
     public void Experiments_are_listed_newest_first_with_their_status_and_names_shown_as_text()

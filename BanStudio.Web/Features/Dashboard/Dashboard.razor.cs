@@ -23,7 +23,8 @@ namespace BanStudio.Web.Features.Dashboard;
 /// is running elsewhere, the list is re-read every <see cref="OtherProcessInterval"/>; a new CLI experiment
 /// appears with the next re-read of the list, or when the page is opened again.
 /// data-testid: device (the chip), experiment-link (each name, to /experiments/{id}), experiment-progress,
-/// experiment-eta (running experiments only).
+/// experiment-eta (running experiments only), select-{id} (each row's tick box), compare-selected (opens Compare
+/// with the ticked experiments, by id), experiment-compare (each row's own Compare link).
 /// </remarks>
 public partial class Dashboard : IDisposable
 {
@@ -38,11 +39,14 @@ public partial class Dashboard : IDisposable
     [Inject] public required ExperimentQueue Queue { get; init; }
     [Inject] public required TimeProvider Clock { get; init; }
     [Inject] public required ILogger<Dashboard> Log { get; init; }
+    [Inject] public required NavigationManager Navigation { get; init; }
 
     readonly ConcurrentQueue<(int Id, ExperimentEvent Event)> inbox = new();
     readonly Dictionary<int, LiveProgress> progress = new();
     readonly CancellationTokenSource disposed = new();
     ExperimentListItem[]? experiments;
+    // Ids, not rows: the list is re-read as experiments progress, and a tick must survive that.
+    readonly HashSet<int> selected = [];
     IDisposable? subscription;
     CallbackThrottler? throttler;
     ITimer? otherProcess;
@@ -109,6 +113,19 @@ public partial class Dashboard : IDisposable
     string? Eta(ExperimentListItem e) => e.Status == Words.Of(ExperimentStatus.Running) && progress.TryGetValue(e.Id, out var p)
         ? ProgressSnapshot.Format(p.Snapshot().PlanEta)
         : null;
+
+    void Select(int id, bool on)
+    {
+        if (on) selected.Add(id);
+        else selected.Remove(id);
+    }
+
+    /// <summary>Compare with the ticked experiments that are still listed, in ascending id order (the compare page keeps it).</summary>
+    void CompareSelected()
+    {
+        var ids = selected.Where(id => experiments?.Any(e => e.Id == id) == true).Order().ToList();
+        if (ids.Count > 0) Navigation.NavigateTo($"/compare?ids={string.Join(',', ids)}");
+    }
 
     static Color StatusColor(string status) => Components.StatusColors.Of(status);
 
