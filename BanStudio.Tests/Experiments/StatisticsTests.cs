@@ -10,6 +10,14 @@ namespace BanStudio.Tests.Experiments;
 /// </summary>
 public class StatisticsTests
 {
+    [Fact]
+    public void A_summary_cell_shows_the_sample_spread_and_none_for_a_single_seed()
+    {
+        Assert.Equal("2.00 ± 1.00 (n=3)", Statistics.MeanStdText([1, 2, 3])); // sample std (n - 1): sqrt(2 / 2)
+        Assert.Equal("113.85 (n=1)", Statistics.MeanStdText([113.846]));
+        Assert.Equal("", Statistics.MeanStdText([]));
+    }
+
     [Theory]
     [InlineData(-3.0)]
     [InlineData(-0.5)]

@@ -28,7 +28,7 @@ public static class ResultsTable
             {
                 var values = plan.Spec.Seeds.Select(s => byKey.GetValueOrDefault((s, c))?.FinalTestError)
                     .Where(v => v.HasValue).Select(v => v!.Value * 100).ToArray();
-                return values.Length == 0 ? "" : $"{Statistics.Mean(values):0.00} ± {Statistics.StandardDeviation(values):0.00} (n={values.Length})";
+                return Statistics.MeanStdText(values);
             })]);
         }
         string[] header = ["Network (final-epoch test error %)", .. columns];

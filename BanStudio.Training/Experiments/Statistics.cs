@@ -23,6 +23,17 @@ public static class Statistics
     }
 
     /// <summary>
+    /// A results table's summary cell: "12.34 ± 0.56 (n=3)"; one value has no spread to show, so "12.34 (n=1)" (not
+    /// "± 0.00", which reads as seeds that agreed exactly); no values: "".
+    /// </summary>
+    public static string MeanStdText(IReadOnlyCollection<double> values) => values.Count switch
+    {
+        0 => "",
+        1 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{values.First():0.00} (n=1)"),
+        _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Mean(values):0.00} ± {StandardDeviation(values):0.00} (n={values.Count})"),
+    };
+
+    /// <summary>
     /// Welch's t-test of mean(<paramref name="a"/>) = mean(<paramref name="b"/>), two-sided, without assuming equal
     /// variances (seeds of a teacher and of a student need not spread alike). t = (mean a − mean b) / sqrt(sa²/na + sb²/nb),
     /// df by Welch–Satterthwaite. The same numbers as R's <c>t.test(a, b)</c> and SciPy's <c>ttest_ind(a, b, equal_var=False)</c>.

@@ -60,7 +60,6 @@ public static class PerplexityTable
     {
         var values = plan.Spec.Seeds.Select(s => byKey.GetValueOrDefault((s, column)))
             .Where(r => r is { Status: TrainingStatus.Completed }).Select(r => value(r!)).Where(v => v.HasValue).Select(v => v!.Value).ToArray();
-        return values.Length == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
-            $"{Statistics.Mean(values):0.00} ± {Statistics.StandardDeviation(values):0.00} (n={values.Length})");
+        return Statistics.MeanStdText(values);
     }
 }
