@@ -10,8 +10,6 @@ public static class EpochAxis
     {
         Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = "epoch" },
         Tick0 = 1,
-        DTick = TickStep(lastEpoch),
+        DTick = Math.Max(1, (int)Math.Ceiling(lastEpoch / 10.0)),
     };
-
-    public static int TickStep(int lastEpoch) => Math.Max(1, (int)Math.Ceiling(lastEpoch / 10.0));
 }

@@ -106,7 +106,7 @@ public partial class CurvesChart
         {
             Height = 420,
             Margin = new Margin { T = 20, R = 20, B = 50, L = 60 },
-            XAxis = [Components.EpochAxis.For(Series.Select(s => s.Epochs.Count == 0 ? 0 : s.Epochs[^1]).DefaultIfEmpty(1).Max())],
+            XAxis = [Components.EpochAxis.For(Series.SelectMany(s => s.Epochs).DefaultIfEmpty(1).Max())],
             YAxis = [new YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = Curves.Label(quantity, metric) } }],
         };
     }

@@ -7,8 +7,6 @@ namespace BanStudio.Web.Features.Compare;
 /// <summary>One cell of <see cref="ComparisonTable"/> or <see cref="LanguageModelTable"/>, inside its &lt;td&gt;.</summary>
 public partial class SummaryCell
 {
-    const string NoPValuePrefix = "no p-value: ";
-
     /// <summary>The seeds' summary in the table's view (final, best, validation); null: the cell has no finished run.</summary>
     [Parameter] public CellSummary? Summary { get; set; }
     /// <summary>The cell, for the runs not counted; null when the row has no such model.</summary>
@@ -25,13 +23,12 @@ public partial class SummaryCell
         : "white-space: nowrap";
 
     /// <summary>
-    /// Each distinct reason a shown cell has no p-value, without its "no p-value: " prefix, in first-seen order: the
-    /// tables say it once under the table rather than in every cell.
+    /// Each distinct reason a shown cell has no p-value, in first-seen order: the tables say it once under the table
+    /// rather than in every cell.
     /// </summary>
     public static IReadOnlyList<string> NoPValueReasons(IEnumerable<CellSummary?> shown) =>
         shown.Where(s => s is { PValue: null, NoPValueReason: not null })
             .Select(s => s!.NoPValueReason!)
-            .Select(r => r.StartsWith(NoPValuePrefix, StringComparison.Ordinal) ? r[NoPValuePrefix.Length..] : r)
             .Distinct(StringComparer.Ordinal).ToList();
 
     static string MeanStd(CellSummary s) => s.Std is { } std ? $"{F(s.Mean)} ± {F(std)}" : F(s.Mean);

@@ -73,9 +73,8 @@ public partial class ExperimentLive : IAsyncDisposable
     int plotted;
 
     readonly Config config = new() { Responsive = true, DisplayLogo = false };
-    Plotly.Blazor.Layout lossLayout = Layout("loss (cross-entropy)", null, 1);
-    Plotly.Blazor.Layout errorLayout = Layout("error (%)", null, 1);
-    Plotly.Blazor.Layout rateLayout = Layout("learning rate", Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log, 1);
+    // Made with the plan (titles and epochs), before the charts first render; the page draws no chart without a plan.
+    Plotly.Blazor.Layout lossLayout = null!, errorLayout = null!, rateLayout = null!;
 
     bool CanCancel => experiment?.Status is ExperimentStatus.Queued or ExperimentStatus.Running;
     bool CanResume => experiment?.Status is ExperimentStatus.Cancelled or ExperimentStatus.Failed or ExperimentStatus.Interrupted;
