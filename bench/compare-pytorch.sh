@@ -4,6 +4,7 @@
 #   ROUNDS=5 STEPS=20 MODELS="WRN-16-4" bash bench/compare-pytorch.sh
 #   DEVICE=cuda PRECISION=bfloat16 TF32=off BATCH=256 ...    # passed to both sides (bench/gpu/device-run.sh uses these)
 #   OURS_BIN=/path/BanStudio.Web PYTHON=python3 ...           # a published BanStudio (no dotnet build) and another interpreter
+#   BANSTUDIO_ONEDNN=on|off ...                               # oneDNN convolutions on or off for both (default: ours decides, see CpuConvolutions)
 # Installs Debian's python3-torch when /usr/bin/python3 cannot import torch (needs root or sudo).
 # Ours and theirs alternate, one repeat each per round, so load from other processes on a shared machine
 # falls on both alike; the medians of the rounds are compared. Ratio = ours / theirs (above 1: we are faster).
@@ -59,13 +60,17 @@ for model in $MODELS; do
     args=(--model "$model" --batch "$batch" --steps "$STEPS" --warmup "$WARMUP" --repeats 1 --threads "$CORES" --device "$DEVICE" --tf32 "$TF32")
     case "$model" in LSTM-*) ;; *) args+=(--precision "$PRECISION") ;; esac
     "${OURS[@]}" "${args[@]}" >"$LOG/o.txt"
-    "${THEIRS[@]}" "${args[@]}" >"$LOG/t.txt"
+    # Where ours switched oneDNN's convolutions off (a CPU that reports no cache sizes, where oneDNN computes them
+    # wrongly, or BANSTUDIO_ONEDNN=off), PyTorch runs without them too: the same kernels on both sides.
+    theirs_args=("${args[@]}")
+    if grep -q "oneDNN convolutions off" "$LOG/o.txt"; then theirs_args+=(--onednn off); fi
+    "${THEIRS[@]}" "${theirs_args[@]}" >"$LOG/t.txt"
     o=$(first "^[0-9.]+ $unit/s" "$LOG/o.txt"); t=$(first "^[0-9.]+ $unit/s" "$LOG/t.txt")
     first 'BAN step [0-9.]+x' "$LOG/o.txt" >>"$LOG/ours-ban"; first 'BAN step [0-9.]+x' "$LOG/t.txt" >>"$LOG/theirs-ban"
     first 'in processor time [0-9.]+x' "$LOG/o.txt" >>"$LOG/ours-bancpu"; first 'in processor time [0-9.]+x' "$LOG/t.txt" >>"$LOG/theirs-bancpu"
     first '^cpu [0-9.]+ ms' "$LOG/o.txt" >>"$LOG/ours-cpu"; first '^cpu [0-9.]+ ms' "$LOG/t.txt" >>"$LOG/theirs-cpu"
     echo "$o" >>"$LOG/ours"; echo "$t" >>"$LOG/theirs"
-    echo "  $model round $round/$ROUNDS: BanStudio $o $unit/s, PyTorch $t $unit/s (load $(cut -d' ' -f1 /proc/loadavg))"
+    echo "  $model round $round/$ROUNDS: BanStudio $o $unit/s, PyTorch $t $unit/s (load $(cut -d' ' -f1 /proc/loadavg))$(grep -q "oneDNN convolutions off" "$LOG/o.txt" && echo ", oneDNN convolutions off on both sides")"
   done
   o=$(median <"$LOG/ours"); t=$(median <"$LOG/theirs")
   ob=$(median <"$LOG/ours-ban"); tb=$(median <"$LOG/theirs-ban")

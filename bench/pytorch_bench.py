@@ -248,8 +248,11 @@ def main():
     a.add_argument("--precision", default="float32", choices=["float32", "bfloat16", "float16"],
                    help="image models: pure half mode with BatchNorm kept in float32, as ours")
     a.add_argument("--tf32", default="on", choices=["on", "off"], help="CUDA: TensorFloat-32 for float32 matmul and cuDNN (ours: on by default)")
+    a.add_argument("--onednn", default="on", choices=["on", "off"],
+                   help="CPU convolutions through oneDNN (torch.backends.mkldnn.enabled); compare-pytorch.sh passes off where ours runs without it")
     o = a.parse_args()
     torch.set_num_threads(o.threads)
+    torch.backends.mkldnn.enabled = o.onednn == "on"
     torch.manual_seed(1)
     device = torch.device(o.device)
     if device.type == "cuda":

@@ -94,6 +94,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Train_whose_loss_turns_NaN_in_its_first_epoch_says_so_and_writes_its_metrics()
+    {
+        // lr 100 with weight decay 0.99 diverges within the first epoch's 20 batches: the loss is NaN before any
+        // checkpoint exists, so the --out folder has not been made (this once ended in a DirectoryNotFoundException).
+        string spec = Write("nan.json", """
+            {"model": {"family": "wideresnet", "depth": 10, "widen": 1, "dropRate": 0},
+             "dataset": {"kind": "builtin", "trainSize": 1000, "testSize": 50},
+             "schedule": {"epochs": 1, "batchSize": 50, "learningRate": 100, "weightDecay": 0.99}, "seed": 2}
+            """);
+        string outDir = Path.Combine(_dir, "diverged");
+        var (code, output, error) = await CliRun.RunAsync("train", spec, "--out", outDir);
+        Assert.Equal(TrainVerb.ExitCodes.TrainingFailed, code);
+        Assert.Contains("failed: loss became NaN at epoch 1", output);
+        Assert.DoesNotContain("Exception", output + error);
+        Assert.Contains("\"status\": \"failed\"", File.ReadAllText(Path.Combine(outDir, "metrics.json")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Run_prints_the_table_2_layout_with_every_column_filled()
     {
         string spec = Write("exp.json", """

@@ -36,6 +36,7 @@ public abstract record ModelSpec
         SpecValidationException.ThrowIfAny(Validate());
         var model = Create(shape, device);
         if (device?.type == DeviceType.META) return model; // shapes only: nothing to initialise
+        Training.CpuConvolutions.Configure(); // oneDNN off where it computes convolutions wrongly (once per process)
         using var generator = seed is null ? null : new Generator(unchecked((ulong)seed.Value), device ?? CPU);
         // Language models follow their own papers' initialisation (uniform in [-r, r]), not the CIFAR one.
         if (model is Language.LanguageModel languageModel) languageModel.Initialise(generator);

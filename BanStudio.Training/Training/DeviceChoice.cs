@@ -33,7 +33,16 @@ public static class DeviceChoice
         return torch.device(d);
     }
 
-    /// <summary>A human name for the device, e.g. "CPU (2 threads)" or "CUDA:0".</summary>
-    public static string Describe(Device device) =>
-        device.type == DeviceType.CPU ? $"CPU ({get_num_threads()} threads)" : device.ToString().ToUpperInvariant();
+    /// <summary>
+    /// A human name for the device, e.g. "CPU (2 threads)" or "CUDA:0"; a CPU whose oneDNN convolutions are off
+    /// (see <see cref="CpuConvolutions"/>) says so and why, since its throughput is then not oneDNN's.
+    /// </summary>
+    public static string Describe(Device device)
+    {
+        if (device.type != DeviceType.CPU) return device.ToString().ToUpperInvariant();
+        var convolutions = CpuConvolutions.Configure();
+        return convolutions.OneDnn
+            ? $"CPU ({get_num_threads()} threads)"
+            : $"CPU ({get_num_threads()} threads, oneDNN convolutions off: {convolutions.Reason})";
+    }
 }

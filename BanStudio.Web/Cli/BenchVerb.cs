@@ -63,7 +63,14 @@ public static class BenchVerb
             string input = language ? $"{options.Window}-word windows of random ids, vocabulary {options.Vocabulary:N0}" : $"input {options.Shape}";
             output.WriteLine($"bench {spec.DisplayName}: batch {options.BatchSize}, {options.Steps} steps x {options.Repeats} repeats after " +
                              $"{options.WarmupSteps} warm-up, {input}, {DeviceChoice.Describe(options.Device)}, libtorch {LibTorchFolder.Loaded ?? "bundled"}, {options.Precision.ToString().ToLowerInvariant()}{(options.Device.type == TorchSharp.DeviceType.CUDA ? (options.Tf32 ? ", TF32 on" : ", TF32 off") : "")}, load {LoadAverage()}");
-            var r = StepBenchmark.Run(options, line => output.WriteLine("  " + line));
+            StepBenchmarkResult r;
+            try { r = StepBenchmark.Run(options, line => output.WriteLine("  " + line)); }
+            catch (InvalidOperationException e) when (e.Message.StartsWith("benchmark training", StringComparison.Ordinal))
+            {
+                // A NaN loss: one line saying so, not a stack trace.
+                error.WriteLine($"bench failed: {e.Message}");
+                return 1;
+            }
             output.WriteLine($"parameters {r.Parameters:N0}");
             double stepItems = options.BatchSize * (language ? options.Window : 1);
             output.WriteLine(Format($"{r.LabelMedian:0.0} {r.Unit}/s  {r.Model} label-only training step, median of {r.LabelImagesPerSecond.Count} ({1000 * stepItems / r.LabelMedian:0} ms a step)"));

@@ -28,6 +28,14 @@ public static class CliApp
                 $"{BanStudio.Training.Training.LibTorchFolder.Variable} to a PyTorch install's torch/lib. ({e.InnerException.Message.Split('\n')[0]})");
             return Task.FromResult(2);
         }
+        // oneDNN's convolutions off where they compute wrong values (a CPU that reports no cache sizes), or as
+        // BANSTUDIO_ONEDNN says: decided here so that a value it does not understand stops every verb and the app at once.
+        try { BanStudio.Training.Training.CpuConvolutions.Configure(); }
+        catch (ArgumentException e)
+        {
+            (error ?? Console.Error).WriteLine(e.Message);
+            return Task.FromResult(2);
+        }
         // Freed tensor memory stays in the heap for the next step instead of page-faulting back in every step.
         BanStudio.Training.Training.NativeHeap.KeepFreedBlocks();
         var root = BuildRoot(output ?? Console.Out, error ?? Console.Error);

@@ -84,6 +84,8 @@ public static class TrainVerb
                 error.WriteLine($"the last finished epoch's checkpoint (if any) is kept in {folder}");
                 return ExitCodes.TrainingFailed;
             }
+            // A run that failed in its first epoch (a NaN loss) wrote no checkpoint, so the folder may not exist yet.
+            Directory.CreateDirectory(folder);
             await File.WriteAllTextAsync(Path.Combine(folder, "metrics.json"), SpecJson.Write(result), CancellationToken.None);
             output.WriteLine(Summary(result));
             return result.Status switch
