@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BanStudio.Training.Data;
 using BanStudio.Training.Models;
+using BanStudio.Training.Training;
 using static TorchSharp.torch;
 
 namespace BanStudio.Training.Benchmarks;
@@ -13,7 +14,7 @@ public static class OptimizerBenchmark
     {
         using var model = spec.Build(shape, seed: 1, device);
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.SGD(parameters, 0.01, 0.9, weight_decay: 5e-4, nesterov: true);
+        using var optimizer = new BanStudio.Training.Training.SGD(parameters, 0.01, 0.9, weightDecay: 5e-4, nesterov: true);
         using (no_grad())
             foreach (var p in parameters)
                 p.grad = randn_like(p).DetachFromDisposeScope();

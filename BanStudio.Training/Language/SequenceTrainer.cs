@@ -72,7 +72,7 @@ public sealed class SequenceTrainer
         }
         long parameters = model.parameters().Sum(p => p.numel());
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.SGD(trainable, schedule.LearningRate, schedule.Momentum, weight_decay: schedule.WeightDecay, nesterov: schedule.Nesterov);
+        using var optimizer = new BanStudio.Training.Training.SGD(trainable, schedule.LearningRate, schedule.Momentum, weightDecay: schedule.WeightDecay, nesterov: schedule.Nesterov);
         using var generator = new Generator((ulong)_o.Seed);
         var generators = new List<Generator> { generator };
         if (_o.Objective is Dkpp dkpp) generators.Add(dkpp.Generator);

@@ -75,8 +75,8 @@ public sealed class Trainer
         _o.Teacher?.eval();
         long parameters = model.parameters().Sum(p => p.numel());
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.SGD(trainable, schedule.LearningRate, schedule.Momentum,
-            weight_decay: schedule.WeightDecay, nesterov: schedule.Nesterov);
+        using var optimizer = new BanStudio.Training.Training.SGD(trainable, schedule.LearningRate, schedule.Momentum,
+            weightDecay: schedule.WeightDecay, nesterov: schedule.Nesterov);
         using var generator = new Generator((ulong)_o.Seed);
         var generators = new List<Generator> { generator };
         if (_o.Objective is Dkpp dkpp) generators.Add(dkpp.Generator);
@@ -179,7 +179,9 @@ public sealed class Trainer
             optimizer.step();
             using (no_grad())
             {
-                lossSum.add_(loss.detach(), alpha: batch.Count);
+                // A Scalar held until the call returns: an implicit one may be finalized mid-call (see SGD).
+                using var count = batch.Count.ToScalar();
+                lossSum.add_(loss.detach(), count);
                 wrongSum.add_(logits.argmax(1).ne(y).sum());
             }
             seen += batch.Count;
