@@ -104,6 +104,10 @@ public sealed class ProcessKillTests(Chromium chromium) : IClassFixture<Chromium
             await using var delete = connection.CreateCommand();
             delete.CommandText = "DELETE FROM EpochMetrics WHERE Epoch = 2 AND RunId = (SELECT Id FROM Runs WHERE Key = 'seed-1/ban-1')";
             Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+            // ... and an experiment the next start found running and marked interrupted (a completed one is not resumed).
+            await using var interrupted = connection.CreateCommand();
+            interrupted.CommandText = $"UPDATE Experiments SET Status = 'interrupted' WHERE Id = {id}";
+            Assert.Equal(1, await interrupted.ExecuteNonQueryAsync());
         }
         Assert.NotEqual(complete, await host.Http.GetStringAsync($"/api/experiments/{id}/metrics.csv"));
 

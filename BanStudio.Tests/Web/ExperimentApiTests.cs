@@ -149,6 +149,20 @@ public sealed class ExperimentApiTests : IAsyncLifetime
                        System.Text.RegularExpressions.Regex.Escape(Path.Combine(data, "train.bin")), page);
     }
 
+    [Fact]
+    public async Task A_completed_experiment_is_not_resumed_and_keeps_its_finish_time()
+    {
+        int id = await _host.SubmitAsync(StudioHost.TinySpec("done", generations: 1));
+        var done = await _host.WaitUntilFinishedAsync(id, TimeSpan.FromMinutes(2));
+        Assert.Equal("completed", done.Status);
+
+        using var response = await _host.Http.PostAsync($"/api/experiments/{id}/resume", null);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("is completed: there is nothing to resume", await response.Content.ReadAsStringAsync());
+        var after = await _host.GetAsync(id);
+        Assert.Equal(("completed", done.FinishedAt), (after.Status, after.FinishedAt));
+    }
+
     [Theory]
     [InlineData("GET", "/api/experiments/42")]
     [InlineData("POST", "/api/experiments/42/cancel")]

@@ -144,13 +144,14 @@ public sealed class ExperimentRunner
             trainer.EpochCompleted += m => Raise(new StepEpochCompleted(Spec.Name, step, m));
             trainer.BatchCompleted += p => Raise(new StepBatchProgress(Spec.Name, step, p));
             var r = trainer.Run(ct);
+            var (final, best) = (r.Reportable.LastOrDefault(), r.Reportable.MinBy(m => m.TestError));
             return new ModelResult
             {
                 Key = step.Key, Column = step.Column, Seed = step.Seed, Generation = step.Generation,
                 Model = step.Model!.DisplayName, Objective = Objective.NameOf(step.Objective), TeacherKey = step.TeacherKey,
                 Status = r.Status, Reason = r.Reason,
-                FinalTestError = r.FinalTestError, BestTestError = r.BestTestError, BestEpoch = r.Best?.Epoch,
-                FinalTestLoss = r.Final?.TestLoss, FinalTestTop5Error = r.Final?.TestTop5Error,
+                FinalTestError = final?.TestError, BestTestError = best?.TestError, BestEpoch = best?.Epoch,
+                FinalTestLoss = final?.TestLoss, FinalTestTop5Error = final?.TestTop5Error,
                 Parameters = r.Parameters, Epochs = r.History.Count, WallSeconds = r.WallSeconds,
                 TeacherFinalTestError = TeacherError(step, results), Fingerprint = _fingerprints[step.Key],
             };

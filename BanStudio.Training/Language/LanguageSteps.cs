@@ -38,14 +38,14 @@ internal sealed class LanguageSteps(ExperimentRunner runner, CorpusSplits corpus
             trainer.EpochCompleted += m => runner.Raise(new StepEpochCompleted(Spec.Name, step, m));
             trainer.BatchCompleted += p => runner.Raise(new StepBatchProgress(Spec.Name, step, p));
             var r = trainer.Run(ct);
-            var best = r.History.Where(m => m.ValidLoss is not null).MinBy(m => m.ValidLoss);
+            var (final, best) = (r.Reportable.LastOrDefault(), r.Reportable.Where(m => m.ValidLoss is not null).MinBy(m => m.ValidLoss));
             return new ModelResult
             {
                 Key = step.Key, Column = step.Column, Seed = step.Seed, Generation = step.Generation,
                 Model = spec.DisplayName, Objective = Objective.NameOf(step.Objective), TeacherKey = step.TeacherKey,
                 Status = r.Status, Reason = r.Reason,
-                FinalTestError = r.FinalTestError, BestTestError = best?.TestError, BestEpoch = best?.Epoch,
-                FinalTestLoss = r.Final?.TestLoss, FinalValidLoss = r.Final?.ValidLoss,
+                FinalTestError = final?.TestError, BestTestError = best?.TestError, BestEpoch = best?.Epoch,
+                FinalTestLoss = final?.TestLoss, FinalValidLoss = final?.ValidLoss,
                 Parameters = r.Parameters, Epochs = r.History.Count, WallSeconds = r.WallSeconds,
                 TeacherFinalTestError = ExperimentRunner.TeacherError(step, results), Fingerprint = runner.FingerprintOf(step.Key),
             };

@@ -38,6 +38,12 @@ public sealed record TrainingResult(
     public double? FinalTestError => Final?.TestError;
     public EpochMetrics? Best => History.Count > 0 ? History.MinBy(m => m.TestError) : null;
     public double? BestTestError => Best?.TestError;
+
+    /// <summary>
+    /// The history a result table may quote: all of it for a run that finished its schedule, none for a cancelled or
+    /// failed one, whose last epoch is not the final epoch the paper reports (its epochs stay in the metrics).
+    /// </summary>
+    public IReadOnlyList<EpochMetrics> Reportable => Status == TrainingStatus.Completed ? History : [];
 }
 
 /// <summary>

@@ -42,6 +42,25 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
     }
 
     [Fact]
+    public void Rows_that_would_read_alike_say_which_spec_fields_tell_them_apart()
+    {
+        var plain = ComparisonData.WrnSpec("a", [1]);
+        var bigger = plain with { Name = "b", Dataset = plain.Dataset with { TrainSize = 600 } };
+        var dropout = plain with { Name = "c", Teacher = new BanStudio.Training.Models.WideResNetSpec(10, 1, DropRate: 0.3) };
+        var otherLr = ComparisonData.WrnSpec("d", [1], lr: 0.01);
+        var rows = ComparisonBuilder.Build([.. new[] { plain, bigger, dropout, otherLr }.Select((spec, i) =>
+            new ComparedExperiment(i + 1, spec.Name, BanStudio.Training.SpecJson.Write(spec), []))]).Rows;
+
+        Assert.Equal(4, rows.Count);
+        Assert.Equal(4, rows.Select(r => (r.Label, r.Schedule)).Distinct().Count());
+        Assert.EndsWith("; dataset.trainSize 300, teacher.dropRate 0", rows[0].Schedule);
+        Assert.EndsWith("; dataset.trainSize 600, teacher.dropRate 0", rows[1].Schedule);
+        Assert.EndsWith("; dataset.trainSize 300, teacher.dropRate 0.3", rows[2].Schedule);
+        // Its learning rate already shows in its schedule text: nothing appended.
+        Assert.DoesNotContain(";", rows[3].Schedule);
+    }
+
+    [Fact]
     public void A_test_batch_size_makes_another_configuration_since_it_changes_the_test_figures()
     {
         var spec = ComparisonData.WrnSpec("a", [1]);

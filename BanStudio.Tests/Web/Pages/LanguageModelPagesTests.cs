@@ -146,6 +146,56 @@ public sealed class LanguageModelPagesTests() : LivePageTests(LanguageModelWebTe
     }
 
     [Fact]
+    public void Curves_of_a_language_model_and_an_image_experiment_get_an_axis_each()
+    {
+        int imageId;
+        using (var db = _context.NewDb())
+        {
+            var teacher = _plan.Steps.First(s => s.Column == ExperimentPlan.TeacherColumn);
+            var lm = new Run
+            {
+                ExperimentId = _id, StepIndex = 0, Key = teacher.Key, Column = teacher.Column, Seed = teacher.Seed, Model = "LSTM-1x16",
+                Objective = "label", Status = RunStatus.Completed, FinalValidLoss = 2.3, FinalTestLoss = 2.2, FinalTestError = 0.6,
+            };
+            lm.EpochMetrics.AddRange(new[] { 1, 2 }.Select(e => new EpochMetric
+            {
+                Epoch = e, TrainLoss = 5.0 / e, TestLoss = 4.0 / e, ValidLoss = 4.5 / e, TrainError = 0.7, TestError = 0.6, LearningRate = 1,
+            }));
+            db.Runs.Add(lm);
+            var image = new Experiment
+            {
+                Name = "wrn", SpecJson = SpecJson.Write(BanStudio.Tests.Web.Compare.ComparisonData.WrnSpec("wrn", [1])),
+                Status = ExperimentStatus.Completed, TotalSteps = 1,
+            };
+            var run = new Run
+            {
+                Key = "seed-1/teacher", Column = ExperimentPlan.TeacherColumn, Seed = 1, Model = "WRN-10-1", Objective = "label",
+                Status = RunStatus.Completed, FinalTestError = 0.3,
+            };
+            run.EpochMetrics.AddRange(new[] { 1, 2 }.Select(e => new EpochMetric
+            {
+                Epoch = e, TrainLoss = 1.0 / e, TestLoss = 1.0 / e, TrainError = 0.4, TestError = 0.3, LearningRate = 0.05,
+            }));
+            image.Runs.Add(run);
+            db.Experiments.Add(image);
+            db.SaveChanges();
+            imageId = image.Id;
+        }
+        _context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"/compare?ids={_id},{imageId}");
+
+        var page = _context.Bunit.Render<BanStudio.Web.Features.Compare.Compare>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindComponent<CurvesChart>().Instance.Series.Count));
+        var chart = page.FindComponents<PlotlyChart>().Single(c => c.Instance.Data.OfType<Scatter>().Any(t => t.Name?.Contains("row 2") == true)).Instance;
+        var titles = chart.Layout.YAxis.Select(a => a.Title.Text).ToList();
+        Assert.Equal(2, titles.Count);
+        Assert.Contains("perplexity", titles[0]);
+        Assert.Contains("error", titles[1]);
+        var lines = chart.Data.OfType<Scatter>().Where(t => t.Name?.EndsWith(")", StringComparison.Ordinal) == true).ToList();
+        Assert.Null(lines.Single(t => t.Name!.Contains("row 1")).YAxis);
+        Assert.Equal("y2", lines.Single(t => t.Name!.Contains("row 2")).YAxis);
+    }
+
+    [Fact]
     public void The_datasets_page_lists_the_text_corpora_with_their_status()
     {
         var page = _context.Bunit.Render<BanStudio.Web.Features.Datasets.Datasets>();

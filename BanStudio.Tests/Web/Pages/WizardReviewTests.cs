@@ -60,6 +60,8 @@ public sealed class WizardReviewTests : IAsyncDisposable
         Assert.Equal(["1", "seed-4/teacher", "Teacher", "DenseNet-BC-22-12", "label", "labels"], rows[0][..6]);
         Assert.Equal("BAN-Wide-ResNet-1-1/DenseNet-BC-22-12", rows[1][3]);
         Assert.Equal("teacher", rows[1][5]);
+        // An ensemble learns from nothing: it averages its members.
+        Assert.Equal(["—", "its members' predictions"], rows.First(r => r[2] == "Ens*2")[4..6]);
         // No model here has trained before: every time is the labelled guess.
         Assert.Contains("rough estimate", page.Find("[data-testid=review-total]").TextContent);
         Assert.All(rows.Where(r => r[2] is not ("Ens*2" or "Ens*3" or "Ens*4")), r => Assert.EndsWith("(rough)", r[6]));

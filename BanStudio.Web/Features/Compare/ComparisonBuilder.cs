@@ -44,7 +44,7 @@ public static class ComparisonBuilder
             else groups[at].Experiments.Add(e);
         }
 
-        var rows = groups.Select((g, i) => BuildRow(i, g.Spec, g.Experiments)).ToList();
+        var rows = Distinguish(groups.Select((g, i) => BuildRow(i, g.Spec, g.Experiments)).ToList(), groups.Select(g => g.Key).ToList());
         var columns = rows.SelectMany(r => r.Cells.Select(c => c.Column)).Distinct()
             .OrderBy(ExperimentPlan.ColumnOrder).ThenBy(c => c, StringComparer.Ordinal).ToList();
         return new Comparison(experiments.Select(e => e.Id).Order().ToList(), columns, rows, notes);
@@ -139,6 +139,44 @@ public static class ComparisonBuilder
             Best = c.Best is { } b ? b with { BestInRow = b.Mean == bestBest } : null,
             Valid = c.Valid is { } v ? v with { BestInRow = v.Mean == bestValid } : null,
         }).ToList();
+    }
+
+    /// <summary>
+    /// Rows whose network, data and schedule read alike but are different configurations (another training-set
+    /// size, a teacher's dropout, ...) get the spec fields that tell them apart appended to their schedule text, so
+    /// that no two rows of the table, the CSV or the curves' legend look the same.
+    /// </summary>
+    static List<ComparisonRow> Distinguish(List<ComparisonRow> rows, IReadOnlyList<string> configurationKeys)
+    {
+        var fields = configurationKeys.Select(Flatten).ToList();
+        return rows.Select((row, i) =>
+        {
+            var twins = rows.Select((other, j) => (other, j)).Where(x => x.other.Label == row.Label && x.other.Schedule == row.Schedule)
+                .Select(x => fields[x.j]).ToList();
+            if (twins.Count < 2) return row;
+            var differing = twins.SelectMany(f => f.Keys).Distinct()
+                .Where(field => twins.Select(f => f.GetValueOrDefault(field)).Distinct().Count() > 1)
+                .Order(StringComparer.Ordinal)
+                .Select(field => $"{field} {fields[i].GetValueOrDefault(field) ?? "unset"}");
+            return row with { Schedule = $"{row.Schedule}; {string.Join(", ", differing)}" };
+        }).ToList();
+    }
+
+    /// <summary>A spec's JSON as "path value" pairs: dataset.trainSize 1000, teacher.dropRate 0.3, seeds [1,2].</summary>
+    static Dictionary<string, string> Flatten(string json)
+    {
+        var flat = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Walk(document.RootElement, "");
+        return flat;
+
+        void Walk(System.Text.Json.JsonElement element, string path)
+        {
+            if (element.ValueKind == System.Text.Json.JsonValueKind.Object)
+                foreach (var property in element.EnumerateObject())
+                    Walk(property.Value, path.Length == 0 ? property.Name : $"{path}.{property.Name}");
+            else flat[path] = element.ValueKind == System.Text.Json.JsonValueKind.String ? element.GetString()! : element.GetRawText();
+        }
     }
 
     static string Describe(ExperimentSpec spec)

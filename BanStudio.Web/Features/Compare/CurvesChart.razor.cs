@@ -73,10 +73,16 @@ public partial class CurvesChart
     {
         var wanted = choices.Where(c => selected.Contains(c.Key)).Select(c => (c.Row, c.Column)).ToHashSet();
         Series = Curves.Build(Comparison, Epochs, wanted, quantity, smoothing);
+        // Rows measured differently (image error and language-model perplexity) get an axis each: the first metric
+        // drawn on the left, any other on the right, never two units on one scale.
+        var metrics = Series.Select(s => Comparison.Rows[s.Row].Metric).DefaultIfEmpty(Comparison.Rows.FirstOrDefault()?.Metric)
+            .OfType<string>().Distinct().ToList();
+        bool twoAxes = quantity == CurveQuantity.Metric && metrics.Count > 1;
         var traces = new List<ITrace>();
         for (int i = 0; i < Series.Count; i++)
         {
             var s = Series[i];
+            string? axis = twoAxes && Comparison.Rows[s.Row].Metric != metrics[0] ? "y2" : null;
             string colour = palette[i % palette.Length];
             string name = Comparison.Rows.Count == 1 ? s.Column : $"{s.Column} · row {s.Row + 1}";
             name += $" (n={s.Seeds})";
@@ -90,24 +96,32 @@ public partial class CurvesChart
                     Y = banded.Select(p => (object)(s.Mean[p.k] + s.Std[p.k]!.Value))
                         .Concat(banded.AsEnumerable().Reverse().Select(p => (object)(s.Mean[p.k] - s.Std[p.k]!.Value))).ToList(),
                     Fill = FillEnum.ToSelf, FillColor = Translucent(colour), Mode = ModeFlag.Lines,
-                    Line = new Line { Width = 0, Color = colour }, HoverInfo = HoverInfoFlag.Skip, ShowLegend = false, Name = name + " ± std",
+                    Line = new Line { Width = 0, Color = colour }, HoverInfo = HoverInfoFlag.Skip, ShowLegend = false, Name = name + " ± std", YAxis = axis,
                 });
             }
             traces.Add(new Scatter
             {
                 X = s.Epochs.Select(e => (object)e).ToList(),
                 Y = s.Mean.Select(v => (object)v).ToList(),
-                Mode = ModeFlag.Lines, Name = name, Line = new Line { Color = colour, Width = 2 },
+                Mode = ModeFlag.Lines, Name = name, Line = new Line { Color = colour, Width = 2 }, YAxis = axis,
             });
         }
         data = traces;
-        var metric = Comparison.Rows.Select(r => r.Metric).Distinct().Count() == 1 ? ComparisonMetric.ByKey(Comparison.Rows[0].Metric) : ComparisonMetric.TestError;
+        string AxisTitle(IEnumerable<string> keys) =>
+            string.Join(" / ", keys.Select(k => Curves.Label(quantity, ComparisonMetric.ByKey(k))).Distinct());
+        var axes = new List<YAxis> { new() { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = AxisTitle(metrics.Take(1).DefaultIfEmpty(ComparisonMetric.TestError.Key)) } } };
+        if (twoAxes)
+            axes.Add(new YAxis
+            {
+                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = AxisTitle(metrics.Skip(1)) },
+                Overlaying = "y", Side = Plotly.Blazor.LayoutLib.YAxisLib.SideEnum.Right,
+            });
         layout = new Plotly.Blazor.Layout
         {
             Height = 420,
-            Margin = new Margin { T = 20, R = 20, B = 50, L = 60 },
+            Margin = new Margin { T = 20, R = twoAxes ? 70 : 20, B = 50, L = 60 },
             XAxis = [Components.EpochAxis.For(Series.SelectMany(s => s.Epochs).DefaultIfEmpty(1).Max())],
-            YAxis = [new YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = Curves.Label(quantity, metric) } }],
+            YAxis = axes,
         };
     }
 

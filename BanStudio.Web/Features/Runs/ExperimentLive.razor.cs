@@ -222,9 +222,13 @@ public partial class ExperimentLive : IAsyncDisposable
         YAxis = [new YAxis { Type = yType }],
     };
 
+    /// <summary>The final-epoch figure of a finished run; a stopped one has none, only how far it got.</summary>
     string FinalText(Run run) => charts?.IsLanguageModel == true
-        ? run.FinalValidLoss is { } v && run.FinalTestLoss is { } t ? $"{Math.Exp(v):0.00} / {Math.Exp(t):0.00}" : ""
-        : run.FinalTestError is { } e ? $"{e * 100:0.00}%" : "";
+        ? run.FinalValidLoss is { } v && run.FinalTestLoss is { } t ? $"{Math.Exp(v):0.00} / {Math.Exp(t):0.00}" : Stopped(run)
+        : run.FinalTestError is { } e ? $"{e * 100:0.00}%" : Stopped(run);
+
+    static string Stopped(Run run) => run.Status is RunStatus.Cancelled or RunStatus.Failed && run.Epochs > 0
+        ? $"none (stopped after epoch {run.Epochs})" : "";
 
     static Color StatusColor(ExperimentStatus status) => Components.StatusColors.Of(status);
 

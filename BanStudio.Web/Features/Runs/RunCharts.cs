@@ -60,7 +60,11 @@ public sealed class RunCharts
             string name = seeds ? $"{step.Column} s{step.Seed}" : step.Column;
             string colour = Palette[m % Palette.Length];
             Loss.Add(Trace(step.Key + ":test", $"{name} test", colour, dash: null));
-            Loss.Add(Trace(step.Key + ":train", $"{name} train", colour, dash: "dash"));
+            // An image student's train loss is its training objective (e.g. BAN+L's two cross-entropies), not the label
+            // loss its test curve shows: the legend says so. (The sequence trainer logs the label term, for perplexity.)
+            bool distilled = !IsLanguageModel && step.Objective != BanStudio.Training.Objectives.ObjectiveKind.Label;
+            HasDistilledStudents |= distilled;
+            Loss.Add(Trace(step.Key + ":train", distilled ? $"{name} train objective" : $"{name} train", colour, dash: "dash"));
             Error.Add(Trace(step.Key + ":test", $"{name} test", colour, dash: null));
             Error.Add(Trace(step.Key + ":train", $"{name} train", colour, dash: "dash"));
             if (IsLanguageModel) Error.Add(Trace(step.Key + ":valid", $"{name} valid", colour, dash: "dot"));
@@ -74,7 +78,10 @@ public sealed class RunCharts
     /// <summary>The second chart's y-axis title.</summary>
     public string ErrorTitle => IsLanguageModel ? "perplexity (train / valid / test)" : "error (%)";
     /// <summary>The first chart's y-axis title.</summary>
-    public string LossTitle => IsLanguageModel ? "loss (cross-entropy per word)" : "loss (cross-entropy)";
+    public string LossTitle => (IsLanguageModel ? "loss (cross-entropy per word)" : "loss (cross-entropy)") +
+                               (HasDistilledStudents ? "; students' train: their objective" : "");
+    /// <summary>Some step trains on a teacher's outputs, so its train curve is that objective rather than label cross-entropy.</summary>
+    public bool HasDistilledStudents { get; }
     /// <summary>What the trainer's throughput counts.</summary>
     public string ThroughputUnit => IsLanguageModel ? "words/s" : "images/s";
     /// <summary>Loss, then the error chart (or perplexity for language models), then learning rate.</summary>

@@ -50,12 +50,15 @@ public sealed class ExperimentControl(
         string? deadOwner = experiment.Status == ExperimentStatus.Running && !queue.IsRunningHere(id)
             && !ProcessOwner.IsAlive(experiment.Owner) ? experiment.Owner : null;
         int requeued = await db.Experiments
-            .Where(e => e.Id == id && ((e.Status != ExperimentStatus.Queued && e.Status != ExperimentStatus.Running)
+            .Where(e => e.Id == id && ((e.Status == ExperimentStatus.Cancelled || e.Status == ExperimentStatus.Failed || e.Status == ExperimentStatus.Interrupted)
                 || (deadOwner != null && e.Status == ExperimentStatus.Running && e.Owner == deadOwner)))
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Queued)
                 .SetProperty(e => e.Reason, (string?)null).SetProperty(e => e.FinishedAt, (DateTimeOffset?)null), ct);
         if (requeued == 0)
-            return new(ControlOutcome.Conflict, Words.Of(experiment.Status), $"experiment {id} is already {Words.Of(experiment.Status)}");
+            return new(ControlOutcome.Conflict, Words.Of(experiment.Status), experiment.Status == ExperimentStatus.Completed
+                // Every step finished: queuing it again would only reuse them all (and reset its finish time).
+                ? $"experiment {id} is completed: there is nothing to resume; to train it again, submit its spec as a new experiment"
+                : $"experiment {id} is already {Words.Of(experiment.Status)}");
         await queue.EnqueueAsync(id, ct);
         return new(ControlOutcome.Accepted, Words.Of(ExperimentStatus.Queued));
     }
