@@ -48,6 +48,12 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
         Assert.Equal([60.0, 60.0], Trace(page, "error", 0).Y.Cast<double>());
         Assert.Empty(Calls("extendTraces"));
         Assert.Equal("0/4 steps", page.Find("[data-testid=plan-progress-text]").TextContent);
+        // Every step of the plan is listed, the ones not started yet too.
+        Assert.Equal(["seed-1/teacher", "seed-1/ban-1", "seed-1/ban-2", "seed-1/ens-2"], page.FindAll("[data-testid=run-key]").Select(c => c.TextContent.Trim()));
+        Assert.Equal(["running", "not started", "not started", "not started"], page.FindAll("[data-testid=run-status]").Select(c => c.TextContent.Trim()));
+        // Its Compare view and its two exports are one click away.
+        Assert.Equal([$"/compare?ids={_id}", $"/api/experiments/{_id}/results.csv", $"/api/experiments/{_id}/metrics.csv"],
+            page.FindAll("[data-testid=experiment-links] a").Select(a => a.GetAttribute("href")));
     }
 
     [Fact]

@@ -205,5 +205,11 @@ public sealed class LanguageModelPagesTests() : LivePageTests(LanguageModelWebTe
         Assert.Equal("available", page.Find("[data-testid=datasets-builtin-text-status]").TextContent.Trim());
         var ptb = TextDatasetEntries.List(BanStudio.Training.Data.DatasetCatalog.Default)[1];
         Assert.Equal(ptb.IsAvailable ? "available" : "missing", page.Find("[data-testid=datasets-ptb-status]").TextContent.Trim());
+        // A downloadable dataset that is missing says how to fetch it (the page itself downloads nothing).
+        bool cifar = page.Find("[data-testid=datasets-cifar10-status]").TextContent.Trim() == "available";
+        string download = page.Find("[data-testid=datasets-cifar10-download]").TextContent;
+        if (cifar) Assert.Equal("installed", download.Trim());
+        else Assert.Contains("datasets --download cifar10", download);
+        Assert.Equal("no", page.Find("[data-testid=datasets-ptb-download]").TextContent.Trim());
     }
 }

@@ -143,6 +143,11 @@ public partial class ExperimentLive : IAsyncDisposable
 
     static bool Done(Run r) => r.Status is RunStatus.Completed or RunStatus.Failed;
 
+    /// <summary>A plan step and its stored run, if it has started.</summary>
+    sealed record ModelRow(PlanStep Step, Run? Run);
+
+    IEnumerable<ModelRow> ModelRows => plan is null ? [] : plan.Steps.Select(step => new ModelRow(step, runs.FirstOrDefault(r => r.Key == step.Key)));
+
     async Task ReadRowsAsync(StudioDb db)
     {
         runs = await db.Runs.AsNoTracking().Where(r => r.ExperimentId == Id).OrderBy(r => r.StepIndex).ToListAsync(disposed.Token);

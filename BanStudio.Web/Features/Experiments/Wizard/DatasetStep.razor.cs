@@ -25,7 +25,7 @@ public partial class DatasetStep
         { IsBuiltin: true } or { Kind: TextDatasets.BuiltinText } => "made in memory from a seed",
         { Kind: TextDatasets.Ptb, Location: null } => $"not found; put {PtbFolder.Expected} in a data folder's ptb/, or give the folder below",
         { Location: { } folder } => folder,
-        _ => entry.CanDownload ? "not installed; the Datasets page can download it where a network exists" : "not installed",
+        _ => entry.CanDownload ? $"not installed; the CLI's \"datasets --download {entry.Kind}\" fetches it where a network exists (see the Datasets page)" : "not installed",
     };
 
     void Set(DatasetSpec dataset) => Model.Update(s => s with { Dataset = dataset });
