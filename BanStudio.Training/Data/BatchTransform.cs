@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BanStudio.Training.Data;
@@ -71,7 +72,7 @@ public sealed class BatchTransform
         var shape = new long[] { 1, _mean.Length, 1, 1 };
         var mean = tensor(_mean).view(shape).to(images.device);
         var std = tensor(_std).view(shape).to(images.device);
-        return images.to(ScalarType.Float32).div_(255f).sub_(mean).div_(std).MoveToOuterDisposeScope();
+        return images.to(ScalarType.Float32).div_(Training.KeptScalars.ByteRange).sub_(mean).div_(std).MoveToOuterDisposeScope();
     }
 
     Tensor Crop(Tensor images, Generator generator)
@@ -83,8 +84,10 @@ public sealed class BatchTransform
         var left = randint(0, 2 * p + 1, [b], ScalarType.Int64, generator: generator);
         var flip = Flip ? rand([b], generator: generator).lt(0.5) : zeros([b], ScalarType.Bool);
 
-        var rows = top.unsqueeze(1) + arange(h, ScalarType.Int64);                  // [B, H]
-        var columns = left.unsqueeze(1) + arange(w, ScalarType.Int64);             // [B, W]
+        // Scalars held in fields or locals through each call (temporaries may be finalized mid-call: see Training.SGD).
+        var one = Training.KeptScalars.One;
+        var rows = top.unsqueeze(1).add(arange(h, ScalarType.Int64), one);        // [B, H]
+        var columns = left.unsqueeze(1).add(arange(w, ScalarType.Int64), one);   // [B, W]
         columns = where(flip.unsqueeze(1), columns.flip(1), columns);             // a flip reads the columns backwards
         rows = rows.to(images.device);
         columns = columns.to(images.device);
@@ -92,7 +95,8 @@ public sealed class BatchTransform
         var padded = p == 0 ? images : nn.functional.pad(images, [p, p, p, p], TorchSharp.PaddingModes.Constant, 0);
         // One gather over each padded plane flattened: four times cheaper than a gather per axis.
         long paddedWidth = w + 2 * p;
-        var index = (rows.unsqueeze(2) * paddedWidth + columns.unsqueeze(1)).view(b, 1, h * w).expand(b, c, h * w);
+        using var width = paddedWidth.ToScalar();
+        var index = rows.unsqueeze(2).mul(width).add(columns.unsqueeze(1), one).view(b, 1, h * w).expand(b, c, h * w);
         return padded.reshape(b, c, -1).gather(2, index).view(b, c, h, w);
     }
 }

@@ -48,7 +48,7 @@ public sealed class WideBasicBlock : Module<Tensor, Tensor>
         var activated = functional.relu(bn1.forward(input));
         var residual = conv1.forward(activated);
         residual = conv2.forward(dropout.forward(functional.relu(bn2.forward(residual))));
-        return residual + (shortcut is null ? input : shortcut.forward(activated));
+        return residual.add(shortcut is null ? input : shortcut.forward(activated), Training.KeptScalars.One);
     }
 }
 
@@ -95,6 +95,6 @@ public sealed class PreActBottleneck : Module<Tensor, Tensor>
         var residual = conv1.forward(activated);
         residual = conv2.forward(functional.relu(bn2.forward(residual)));
         residual = conv3.forward(dropout.forward(functional.relu(bn3.forward(residual))));
-        return residual + (shortcut is null ? input : shortcut.forward(activated));
+        return residual.add(shortcut is null ? input : shortcut.forward(activated), Training.KeptScalars.One);
     }
 }

@@ -15,11 +15,15 @@ namespace BanStudio.Training.Models;
 public sealed class UniformDropout : nn.Module<Tensor, Tensor>
 {
     readonly double _p;
+    // Held by the module for its lifetime: temporary Scalars may be finalized during the native call (see Training.SGD).
+    readonly Scalar _threshold, _scale;
 
     public UniformDropout(double p) : base(nameof(UniformDropout))
     {
         if (p is < 0 or >= 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), p, "a dropout rate is in [0, 1)");
         _p = p;
+        _threshold = p.ToScalar();
+        _scale = (1 / (1 - p)).ToScalar();
     }
 
     public double P => _p;
@@ -29,7 +33,7 @@ public sealed class UniformDropout : nn.Module<Tensor, Tensor>
         if (!training || _p == 0) return input.alias();
         using var scope = NewDisposeScope();
         var mask = empty_like(input).uniform_(0, 1);
-        mask.ge_(_p).mul_(1 / (1 - _p));
+        mask.ge_(_threshold).mul_(_scale);
         return (input * mask).MoveToOuterDisposeScope();
     }
 }

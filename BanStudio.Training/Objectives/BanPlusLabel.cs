@@ -41,6 +41,6 @@ public sealed class BanPlusLabel(double temperature = 1) : IDistillationObjectiv
             ban = Ban.SoftCrossEntropyOfLogProbabilities(logQ, Ban.TeacherProbabilities(teacher));
             label = nn.functional.nll_loss(logQ, labels);
         }
-        return ((ban + label).MoveToOuterDisposeScope(), label.detach().MoveToOuterDisposeScope());
+        return (ban.add(label, Training.KeptScalars.One).MoveToOuterDisposeScope(), label.detach().MoveToOuterDisposeScope());
     }
 }
