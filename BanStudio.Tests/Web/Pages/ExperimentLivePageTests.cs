@@ -125,6 +125,8 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
         _clock.Advance(ExperimentLive.RefreshInterval);
 
         page.WaitForAssertion(() => Assert.Single(LogEntries(page), e => e.Severity == "error" && e.Text.Contains(reason)));
+        // The failed run has no final figure, only how far it got.
+        Assert.Equal("none (stopped after epoch 3)", page.FindAll("[data-testid=run-final]")[0].TextContent.Trim());
         // Stored, so a page opened later (or after a restart) shows the same.
         using var db = _context.NewDb();
         Assert.Single(db.LogEntries, l => l.ExperimentId == _id && l.Severity == LogSeverity.Error && l.RunKey == "seed-1/teacher" && l.Message.Contains(reason));

@@ -232,7 +232,7 @@ public partial class ExperimentLive : IAsyncDisposable
         ? run.FinalValidLoss is { } v && run.FinalTestLoss is { } t ? $"{Math.Exp(v):0.00} / {Math.Exp(t):0.00}" : Stopped(run)
         : run.FinalTestError is { } e ? $"{e * 100:0.00}%" : Stopped(run);
 
-    static string Stopped(Run run) => run.Status is RunStatus.Cancelled or RunStatus.Failed && run.Epochs > 0
+    static string Stopped(Run run) => run.Status is RunStatus.Cancelled or RunStatus.Failed or RunStatus.Interrupted && run.Epochs > 0
         ? $"none (stopped after epoch {run.Epochs})" : "";
 
     static Color StatusColor(ExperimentStatus status) => Components.StatusColors.Of(status);
