@@ -43,7 +43,7 @@ public sealed class CpuConvolutionTests
                     firstGrad = gradNow.clone().MoveToOuterDisposeScope();
                     continue;
                 }
-                Assert.True(outNow.allclose(firstOut, 1e-5, 1e-6) && gradNow.allclose(firstGrad!, 1e-5, 1e-6), $"conv {input}->{output}: repeat {repeat} differs from the first ({decision}; libtorch oneDNN {CpuConvolutions.OneDnnEnabled()})");
+                Assert.True(outNow.allclose(firstOut, 1e-5, 1e-6) && gradNow.allclose(firstGrad!, 1e-5, 1e-6), $"conv {input}->{output}: repeat {repeat} differs from the first (oneDNN {(decision.OneDnn ? "on" : "off")}: {decision.Reason})");
             }
         }
     }

@@ -25,10 +25,7 @@ public static class CpuConvolutions
     public const string OverrideVariable = "BANSTUDIO_ONEDNN";
 
     /// <summary>What was decided for this process, and why; the decision is applied once, on first use.</summary>
-    public sealed record Decision(bool OneDnn, string Reason)
-    {
-        public override string ToString() => $"CPU convolutions: {(OneDnn ? "oneDNN" : "libtorch reference kernels (oneDNN off)")} ({Reason})";
-    }
+    public sealed record Decision(bool OneDnn, string Reason);
 
     static readonly Lazy<Decision> Applied = new(() => Apply(Decide(Environment.GetEnvironmentVariable(OverrideVariable), CacheTopologyMissing())));
 
