@@ -57,13 +57,15 @@ public sealed record DatasetSpec(
     /// Every problem with this spec, each naming its JSON field ("dataset.kind", ...); empty when it can be loaded.
     /// Looks at the file system: a folder that does not exist or holds no files of this kind is an error.
     /// </summary>
-    public IReadOnlyList<SpecError> Validate(DatasetCatalog? catalog = null)
+    /// <param name="checkFiles">False leaves the file system alone: the design's errors only, for a spec
+    /// drafted on a machine that lacks the data (the wizard lets it be reviewed and downloaded).</param>
+    public IReadOnlyList<SpecError> Validate(DatasetCatalog? catalog = null, bool checkFiles = true)
     {
         var errors = new List<SpecError>();
         void Error(string field, string message) => errors.Add(new SpecError("dataset." + field, message));
 
         // Word-level corpora (language models) have their own files and limits.
-        if (Language.TextDatasets.IsText(Kind)) return Language.TextDatasets.Validate(this, catalog);
+        if (Language.TextDatasets.IsText(Kind)) return Language.TextDatasets.Validate(this, catalog, checkFiles);
         if (!DatasetKinds.IsKnown(Kind))
         {
             Error("kind", $"'{Kind}' is not a dataset kind; use one of: {string.Join(", ", DatasetKinds.All.Concat(Language.TextDatasets.All))}");
@@ -85,7 +87,7 @@ public sealed record DatasetSpec(
                 if (value is not null)
                     Error(field, $"applies only to kind \"{DatasetKinds.Builtin}\"; {info.DisplayName} has fixed splits " +
                                  "(use trainLimit / testLimit to train on fewer images)");
-            CheckFolder(catalog ?? DatasetCatalog.Default, info);
+            if (checkFiles) CheckFolder(catalog ?? DatasetCatalog.Default, info);
         }
         CheckLimit("trainLimit", TrainLimit, trainCount, "training");
         CheckLimit("testLimit", TestLimit, testCount, "test");

@@ -13,14 +13,15 @@ public static class ExperimentValidation
 
     /// <param name="dataRoots">Where the app and the CLI confine dataset paths (<see cref="DataRoots"/>); null for none (the library itself).
     /// A path outside them is reported without looking at it, so a request cannot probe the file system.</param>
-    public static IReadOnlyList<SpecError> Validate(ExperimentSpec spec, IReadOnlyList<string>? dataRoots = null)
+    /// <param name="checkFiles">False reports the design's errors only, not whether the dataset's files are on this machine.</param>
+    public static IReadOnlyList<SpecError> Validate(ExperimentSpec spec, IReadOnlyList<string>? dataRoots = null, bool checkFiles = true)
     {
         var errors = new List<SpecError>();
         if (string.IsNullOrWhiteSpace(spec.Name) || spec.Name.Length > 100)
             errors.Add(new("name", "give the experiment a name of 1 to 100 characters"));
         if (spec.Dataset is null) errors.Add(new("dataset", "is required, e.g. {\"kind\": \"builtin\"}"));
         else if (dataRoots is not null && DataRoots.Check(spec.Dataset, dataRoots) is { } outside) errors.Add(outside);
-        else errors.AddRange(spec.Dataset.Validate(dataRoots is null ? null : new DatasetCatalog(dataRoots, includeSystemFolders: false)));
+        else errors.AddRange(spec.Dataset.Validate(dataRoots is null ? null : new DatasetCatalog(dataRoots, includeSystemFolders: false), checkFiles));
         if (spec.Teacher is null)
             errors.Add(new("teacher", "is required: every student learns from a teacher trained with labels, e.g. {\"family\": \"densenet\", \"depth\": 40, \"growth\": 12}"));
         else errors.AddRange(Sized("teacher", spec.Teacher, spec.Dataset));

@@ -36,7 +36,8 @@ public static class TextDatasets
         return SearchFolders(catalog ?? Data.DatasetCatalog.Default).FirstOrDefault(f => PtbFolder.TrainPath(f) is not null);
     }
 
-    public static IReadOnlyList<SpecError> Validate(Data.DatasetSpec spec, Data.DatasetCatalog? catalog = null)
+    /// <param name="checkFiles">False skips looking for the corpus (see <see cref="Data.DatasetSpec.Validate"/>).</param>
+    public static IReadOnlyList<SpecError> Validate(Data.DatasetSpec spec, Data.DatasetCatalog? catalog = null, bool checkFiles = true)
     {
         var errors = new List<SpecError>();
         void Error(string field, string message) => errors.Add(new SpecError("dataset." + field, message));
@@ -52,12 +53,12 @@ public static class TextDatasets
             foreach (var (field, value) in new[] { ("seed", spec.Seed), ("trainSize", spec.TrainSize), ("testSize", spec.TestSize) })
                 if (value is not null)
                     Error(field, "applies only to kind \"builtin-text\"; Penn Treebank has fixed splits (use trainLimit / testLimit to read fewer words)");
-            if (spec.Path is not null)
+            if (checkFiles && spec.Path is not null)
             {
                 if (!Directory.Exists(spec.Path)) Error("path", $"folder '{spec.Path}' does not exist");
                 else if (PtbFolder.Locate(spec.Path) is null) Error("path", $"'{spec.Path}' holds no Penn Treebank files; expected {PtbFolder.Expected}");
             }
-            else if (ResolveFolder(spec, catalog) is null)
+            else if (checkFiles && ResolveFolder(spec, catalog) is null)
             {
                 Error("path", $"Penn Treebank was not found in the data folders ({string.Join(", ", SearchFolders(catalog ?? Data.DatasetCatalog.Default))}); " +
                               $"set dataset.path to a folder holding {PtbFolder.Expected}");

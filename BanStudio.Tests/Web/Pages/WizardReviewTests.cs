@@ -120,6 +120,43 @@ public sealed class WizardReviewTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_dataset_missing_here_blocks_launch_only_the_design_is_reviewed_planned_and_downloadable()
+    {
+        using var data = new BanStudio.Tests.Data.TempFolder();
+        string json = Tiny.Replace("""{ "kind": "builtin", "trainSize": 300, "testSize": 100 }""",
+            $$"""{ "kind": "cifar10", "path": {{System.Text.Json.JsonSerializer.Serialize(data.Path)}} }""");
+        var page = _wizard.Render();
+        Upload(page, json);
+        page.WaitForAssertion(() => Assert.Equal("cifar10", page.Instance.Model.Spec.Dataset.Kind));
+
+        // The dataset step says what is missing and where, yet lets the user go on.
+        Assert.Contains("holds no CIFAR-10 files", ErrorText(page, "dataset-path"));
+        Assert.Contains("not on this machine", page.Find("[data-testid=dataset-missing]").TextContent);
+        Assert.False(page.Find("[data-testid=wizard-next]").HasAttribute("disabled"));
+        GoTo(page, WizardStep.Review);
+
+        // The review names it, shows the plan and the download, and Launch stays off.
+        string errors = page.Find("[data-testid=review-errors]").TextContent;
+        Assert.Contains("dataset.path", errors);
+        Assert.Contains("holds no CIFAR-10 files", errors);
+        Assert.Contains("run tiny-wrn.json", page.Find("[data-testid=review-missing-data]").TextContent);
+        page.WaitForAssertion(() => Assert.Equal(["seed-1/teacher", "seed-1/ban-1"],
+            page.FindAll("[data-testid=review-plan-key]").Select(k => k.TextContent.Trim())));
+        Assert.True(page.Find("[data-testid=wizard-launch]").HasAttribute("disabled"));
+        string href = page.Find("[data-testid=wizard-download]").GetAttribute("href")!;
+        Assert.Contains("cifar10", Uri.UnescapeDataString(href));
+        page.Find("[data-testid=wizard-launch]").Click();
+        using (var db = _wizard.Pages.NewDb()) Assert.Empty(db.Experiments);
+
+        // Once the files are there the next edit finds them, and Launch opens.
+        BanStudio.Tests.Data.OfficialFormats.WriteCifar10Binary(data.Path);
+        Type(page, "review-name", "tiny-cifar");
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=wizard-launch]").HasAttribute("disabled")));
+        Assert.Empty(page.FindAll("[data-testid=review-errors]"));
+        Assert.Empty(page.Instance.Model.MissingData);
+    }
+
+    [Fact]
     public void Launch_is_blocked_while_the_spec_has_an_error_and_the_review_names_it()
     {
         var page = OpenReview(_wizard, Tiny);

@@ -31,7 +31,7 @@ public partial class ReviewStep
     {
         if (ReferenceEquals(planned, Model.Spec)) return;
         planned = Model.Spec;
-        if (!Model.IsValid)
+        if (!Model.IsDesignValid)
         {
             (plan, estimate, rows) = (null, null, []);
             return;

@@ -13,16 +13,13 @@ public enum WizardStep { Dataset, Teacher, Students, Schedule, Review }
 /// expression), so what is validated, downloaded and launched is exactly what the inputs show, and the
 /// only rules are <see cref="ExperimentValidation"/>'s. Besides them the model keeps input errors: text
 /// that does not even parse ("1, x" in a list of seeds), which leaves the spec unchanged and blocks Next.
+/// A dataset whose files are not on this machine blocks Launch only (<see cref="MissingData"/>).
 /// </summary>
 public sealed class WizardModel
 {
     readonly Dictionary<string, string> _inputErrors = [];
 
-    public WizardModel(ExperimentSpec spec)
-    {
-        Spec = spec;
-        SpecErrors = ExperimentValidation.Validate(spec);
-    }
+    public WizardModel(ExperimentSpec spec) => Validate(spec);
 
     /// <summary>A small born-again experiment on the built-in data that trains on a laptop CPU in minutes.</summary>
     public static ExperimentSpec DefaultSpec => new()
@@ -34,18 +31,31 @@ public sealed class WizardModel
         Schedule = new() { Epochs = 3, BatchSize = 64, LearningRate = 0.05, Schedule = LearningRateSchedule.Cosine },
     };
 
-    public ExperimentSpec Spec { get; private set; }
+    public ExperimentSpec Spec { get; private set; } = null!;
 
-    /// <summary><see cref="ExperimentValidation.Validate"/> of <see cref="Spec"/>.</summary>
-    public IReadOnlyList<SpecError> SpecErrors { get; private set; }
+    /// <summary>The design's errors: <see cref="ExperimentValidation.Validate"/> of <see cref="Spec"/> without looking for the data's files.</summary>
+    public IReadOnlyList<SpecError> SpecErrors { get; private set; } = [];
+
+    /// <summary>
+    /// What this machine lacks to run the design: the dataset's folder or files are not here. They block Launch
+    /// only; the experiment can still be designed, reviewed and downloaded to run where the data is.
+    /// </summary>
+    public IReadOnlyList<SpecError> MissingData { get; private set; } = [];
 
     /// <summary>Raised after every change, so the page re-renders once per edit.</summary>
     public event Action? Changed;
 
-    /// <summary>Input errors first (they explain why the spec did not follow an input), then the spec's own.</summary>
-    public IEnumerable<SpecError> Errors => _inputErrors.Select(e => new SpecError(e.Key, e.Value)).Concat(SpecErrors);
+    /// <summary>Input errors first (they explain why the spec did not follow an input), then the spec's own, then missing data.</summary>
+    public IEnumerable<SpecError> Errors => DesignErrors.Concat(MissingData);
 
-    public bool IsValid => _inputErrors.Count == 0 && SpecErrors.Count == 0;
+    /// <summary>The errors that block moving on: the inputs' and the design's.</summary>
+    IEnumerable<SpecError> DesignErrors => _inputErrors.Select(e => new SpecError(e.Key, e.Value)).Concat(SpecErrors);
+
+    /// <summary>The design is complete: its plan can be shown and its spec downloaded.</summary>
+    public bool IsDesignValid => _inputErrors.Count == 0 && SpecErrors.Count == 0;
+
+    /// <summary>It can be launched here: the design is complete and its data is on this machine.</summary>
+    public bool IsValid => IsDesignValid && MissingData.Count == 0;
 
     public void Update(Func<ExperimentSpec, ExperimentSpec> change) => Set(change(Spec));
 
@@ -79,7 +89,8 @@ public sealed class WizardModel
         return messages.Count == 0 ? null : string.Join("; ", messages);
     }
 
-    public IReadOnlyList<SpecError> ErrorsOf(WizardStep step) => Errors.Where(e => StepOf(e.Field) == step).ToList();
+    /// <summary>The errors that keep <paramref name="step"/> from being passed (missing data does not: it blocks Launch only).</summary>
+    public IReadOnlyList<SpecError> ErrorsOf(WizardStep step) => DesignErrors.Where(e => StepOf(e.Field) == step).ToList();
 
     /// <summary>The step whose inputs set <paramref name="field"/>; fields no step shows land on the review.</summary>
     public static WizardStep StepOf(string field) => Root(field) switch
@@ -100,9 +111,19 @@ public sealed class WizardModel
 
     void Set(ExperimentSpec spec)
     {
-        Spec = spec;
-        SpecErrors = ExperimentValidation.Validate(spec);
+        Validate(spec);
         Changed?.Invoke();
+    }
+
+    /// <summary>
+    /// The full check's errors that the design check lacks are the missing files. (The full check may lack some of the
+    /// design check's: it skips the teacher-student pairing while anything else is wrong, so both lists are kept.)
+    /// </summary>
+    void Validate(ExperimentSpec spec)
+    {
+        Spec = spec;
+        SpecErrors = ExperimentValidation.Validate(spec, checkFiles: false);
+        MissingData = ExperimentValidation.Validate(spec).Except(SpecErrors).ToList();
     }
 }
 
