@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
@@ -32,7 +33,9 @@ public static class SpecJson
 
     /// <summary>
     /// Parses a spec, turning System.Text.Json's exceptions into a <see cref="SpecValidationException"/>
-    /// that names the JSON path of the offending field.
+    /// that names the JSON path of each offending field. System.Text.Json stops at the first; to report the
+    /// others in the same answer, the offending member is taken out of the document and it is read again
+    /// (at most <see cref="MaxErrors"/> times), so a file with three typos gets three messages, not one per try.
     /// </summary>
     public static T Parse<T>(string json, string what) where T : class
     {
@@ -41,22 +44,101 @@ public static class SpecJson
             return JsonSerializer.Deserialize<T>(json, Options)
                    ?? throw new SpecValidationException([new SpecError("$", $"{what} is empty (null)")]);
         }
-        catch (JsonException e)
+        catch (JsonException first)
         {
-            string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
-            string message = e.Message.Split(" Path:")[0];
-            var missing = System.Text.RegularExpressions.Regex.Match(message, "missing required properties including: (.*)\\.?$");
-            if (missing.Success)
+            var errors = new List<SpecError>(ErrorsOf(first, what));
+            if (first.Path is { } path && Removable(first) && TryParseNode(json) is { } root)
             {
-                var names = missing.Groups[1].Value.Split(',').Select(n => n.Trim().Trim('\'', '.')).ToArray();
-                string prefix = field == "$" ? "" : field + ".";
-                throw new SpecValidationException(names.Select(n => new SpecError(prefix + n, $"is required in the {what}")).ToList());
+                var removed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                for (string? next = path; next is not null && errors.Count < MaxErrors && RemoveAt(root, next);)
+                {
+                    removed.Add(errors[^1].Field);
+                    next = null;
+                    try { root.Deserialize<T>(Options); }
+                    catch (JsonException e)
+                    {
+                        // A required field reported missing because it was taken out here is not another mistake.
+                        var more = ErrorsOf(e, what).Where(m => !errors.Contains(m) && !removed.Contains(m.Field)).ToList();
+                        errors.AddRange(more);
+                        if (more.Count > 0 && Removable(e)) next = e.Path;
+                    }
+                }
             }
-            if (message.Contains("type discriminator", StringComparison.OrdinalIgnoreCase))
-                message = $"unknown or missing model \"family\"; known families are {string.Join(", ", Models.ModelSpecJson.Families)}";
-            if (Readable(message, field, what) is { } readable) throw new SpecValidationException([new SpecError(field, readable)]);
-            throw new SpecValidationException([new SpecError(field, $"{what} is not valid JSON for this field: {message}")]);
+            throw new SpecValidationException(errors);
         }
+    }
+
+    /// <summary>How many JSON errors one parse reports at most.</summary>
+    public const int MaxErrors = 20;
+
+    /// <summary>One System.Text.Json complaint as the spec's errors (several for an object missing several required fields).</summary>
+    static IReadOnlyList<SpecError> ErrorsOf(JsonException e, string what)
+    {
+        string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
+        string message = e.Message.Split(" Path:")[0];
+        var missing = System.Text.RegularExpressions.Regex.Match(message, "missing required properties including: (.*)\\.?$");
+        if (missing.Success)
+        {
+            var names = missing.Groups[1].Value.Split(',').Select(n => n.Trim().Trim('\'', '.')).ToArray();
+            string prefix = field == "$" ? "" : field + ".";
+            return names.Select(n => new SpecError(prefix + n, $"is required in the {what}")).ToList();
+        }
+        if (message.Contains("type discriminator", StringComparison.OrdinalIgnoreCase))
+            message = $"unknown or missing model \"family\"; known families are {string.Join(", ", Models.ModelSpecJson.Families)}";
+        return [new SpecError(field, Readable(message, field, what) ?? $"{what} is not valid JSON for this field: {message}")];
+    }
+
+    /// <summary>
+    /// Whether taking the member at the exception's path out may let reading go on to the next mistake: a field no type
+    /// has, a value of the wrong kind, an unknown family. Not a missing required field (taking its object out would only
+    /// move the complaint up); broken JSON never gets here, as it does not parse into a document either.
+    /// </summary>
+    static bool Removable(JsonException e) =>
+        e.Path is { Length: > 1 } && !e.Message.Contains("missing required properties", StringComparison.Ordinal);
+
+    static JsonNode? TryParseNode(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            return null; // broken JSON or a repeated name: the first message is all there is
+        }
+    }
+
+    /// <summary>Removes the member or list item at a System.Text.Json path ("$.teacher.depth", "$.seeds[1]", "$['a b']"); false when there is none.</summary>
+    static bool RemoveAt(JsonNode root, string path)
+    {
+        var steps = System.Text.RegularExpressions.Regex.Matches(path.Length > 0 && path[0] == '$' ? path[1..] : path,
+            "\\.([^.\\[]+)|\\['((?:[^']|'')*)'\\]|\\[(\\d+)\\]");
+        if (steps.Sum(m => m.Length) != path.Length - 1 || steps.Count == 0) return false;
+        JsonNode? node = root;
+        for (int i = 0; i < steps.Count && node is not null; i++)
+        {
+            var step = steps[i];
+            bool last = i == steps.Count - 1;
+            if (step.Groups[3].Success)
+            {
+                if (node is not JsonArray array) return false;
+                int index = int.Parse(step.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+                if (index >= array.Count) return false;
+                if (last) { array.RemoveAt(index); return true; }
+                node = array[index];
+            }
+            else
+            {
+                string name = step.Groups[1].Success ? step.Groups[1].Value : step.Groups[2].Value.Replace("''", "'");
+                if (node is not JsonObject obj) return false;
+                // The reader matches names case-insensitively; the path spells the name as the file does.
+                string? key = obj.Select(p => p.Key).FirstOrDefault(k => k == name) ?? obj.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+                if (key is null) return false;
+                if (last) return obj.Remove(key);
+                node = obj[key];
+            }
+        }
+        return false;
     }
 
     /// <summary>

@@ -51,4 +51,44 @@ public sealed class SpecJsonMessageTests
         Assert.Contains("takes one of \"multi-step\"", error.Message);
         Assert.Contains("\"cosine\"", error.Message);
     }
+
+    static IReadOnlyList<SpecError> ErrorsOf(string json) =>
+        Assert.Throws<SpecValidationException>(() => SpecJson.Parse<ExperimentSpec>(json, "experiment spec")).Errors;
+
+    [Fact]
+    public void Every_json_mistake_of_a_file_is_reported_at_once_in_the_files_order()
+    {
+        var errors = ErrorsOf("""
+            {
+              "name": "x",
+              "teacher": { "family": "densenet", "depth": 40, "growht": 12 },
+              "generatoins": 2,
+              "schedule": { "learningRat": 0.1, "epochs": "ten" },
+              "seeds": 3
+            }
+            """);
+        Assert.Equal(["teacher.growht", "generatoins", "schedule.learningRat", "schedule.epochs", "seeds"], errors.Select(e => e.Field));
+        Assert.Contains("did you mean \"growth\"", errors[0].Message);
+        Assert.Contains("did you mean \"generations\"", errors[1].Message);
+        Assert.Equal("\"epochs\" in the experiment spec takes a whole number, e.g. 3", errors[3].Message);
+        Assert.Equal("\"seeds\" in the experiment spec takes a list in square brackets, e.g. [1, 2]", errors[4].Message);
+    }
+
+    [Fact]
+    public void An_unknown_family_and_a_typo_elsewhere_are_both_reported_and_the_teacher_is_not_called_missing()
+    {
+        var errors = ErrorsOf("""{ "name": "x", "teacher": { "family": "resnext", "depth": 10 }, "tempreature": 2 }""");
+        Assert.Equal(["teacher", "tempreature"], errors.Select(e => e.Field));
+        Assert.Contains("known families are", errors[0].Message);
+        Assert.Contains("did you mean \"temperature\"", errors[1].Message);
+    }
+
+    [Fact]
+    public void Broken_json_gives_its_one_message_and_a_spec_without_mistakes_still_parses()
+    {
+        var broken = Assert.Single(ErrorsOf("""{ "name": "x" "generatoins": 2 }"""));
+        Assert.Contains("not valid JSON", broken.Message);
+        var spec = SpecJson.Parse<ExperimentSpec>($$"""{ "name": "x", {{Teacher}}, "generations": 2 }""", "experiment spec");
+        Assert.Equal(2, spec.Generations);
+    }
 }
