@@ -115,6 +115,16 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         // Epochs are whole numbers: each chart ticks at 1 and 2 only (Plotly's own choice for a 2-epoch axis adds 1.5).
         foreach (var chart in new[] { "loss-chart", "error-chart", "lr-chart" })
             Assert.Equal(["1", "2"], await page.GetByTestId(chart).Locator(".xtick text").AllTextContentsAsync());
+        // At 1280 px each chart's title fits inside it, and the one legend is the middle chart's (the others give that width to the curves).
+        foreach (var chart in new[] { "loss-chart", "error-chart", "lr-chart" })
+        {
+            var frame = (await page.GetByTestId(chart).BoundingBoxAsync())!;
+            var title = (await page.GetByTestId(chart).Locator(".gtitle").BoundingBoxAsync())!;
+            Assert.True(title.X >= frame.X && title.X + title.Width <= frame.X + frame.Width,
+                $"{chart}'s title spans x {title.X:0}-{title.X + title.Width:0}, outside the chart's {frame.X:0}-{frame.X + frame.Width:0}");
+            Assert.Equal(chart == "error-chart" ? 1 : 0, await page.GetByTestId(chart).Locator("g.legend").CountAsync());
+        }
+        await Expect(page.GetByTestId("chart-note")).ToContainTextAsync("the objective it learns with");
         var details = await host.GetAsync(id);
         Assert.Equal("wizard-tiny", details.Name);
         Assert.All(details.Runs, r => Assert.Equal("completed", r.Status));

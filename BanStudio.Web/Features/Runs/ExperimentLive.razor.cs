@@ -101,10 +101,10 @@ public partial class ExperimentLive : IAsyncDisposable
         progress = new LiveProgress(plan, runs.Where(Done).Select(r => r.Key));
         charts = new RunCharts(plan, MaxPoints);
         int epochs = plan.Spec.Schedule.Epochs; // the ticks fit the whole run from its first point
-        lossLayout = Layout(charts.LossTitle, null, epochs);
+        lossLayout = Layout(charts.LossTitle, null, epochs, legend: false);
         // Perplexities span from thousands (first epoch) to tens: a log axis keeps the late epochs readable.
-        errorLayout = Layout(charts.ErrorTitle, charts.IsLanguageModel ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : null, epochs);
-        rateLayout = Layout("learning rate", Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log, epochs);
+        errorLayout = Layout(charts.ErrorTitle, charts.IsLanguageModel ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : null, epochs, legend: true);
+        rateLayout = Layout("learning rate", Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log, epochs, legend: false);
         var metrics = await NewMetricsAsync(db);
         foreach (var run in metrics.GroupBy(m => m.Run!.Key))
             charts.Seed(run.Key, run.Select(m => Point(m)));
@@ -218,9 +218,11 @@ public partial class ExperimentLive : IAsyncDisposable
         finally { busy = false; }
     }
 
-    static Plotly.Blazor.Layout Layout(string title, Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum? yType, int epochs) => new()
+    /// <summary>One legend (the middle chart's) for the three: the others give their width to the curves.</summary>
+    static Plotly.Blazor.Layout Layout(string title, Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum? yType, int epochs, bool legend) => new()
     {
         Title = new Title { Text = title },
+        ShowLegend = legend,
         Height = 320,
         Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 10, T = 40, B = 40 },
         XAxis = [Components.EpochAxis.For(epochs)],

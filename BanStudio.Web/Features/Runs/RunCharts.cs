@@ -77,9 +77,12 @@ public sealed class RunCharts
     public bool IsLanguageModel { get; }
     /// <summary>The second chart's y-axis title.</summary>
     public string ErrorTitle => IsLanguageModel ? "perplexity (train / valid / test)" : "error (%)";
-    /// <summary>The first chart's y-axis title.</summary>
-    public string LossTitle => (IsLanguageModel ? "loss (cross-entropy per word)" : "loss (cross-entropy)") +
-                               (HasDistilledStudents ? "; students' train: their objective" : "");
+    /// <summary>The first chart's title; short, so it fits a third of the page (the note below the charts says what the train curves are).</summary>
+    public string LossTitle => IsLanguageModel ? "loss (cross-entropy per word)" : "loss (cross-entropy)";
+    /// <summary>What the line styles mean, shown under the charts; a distilled student's train curve is its own objective.</summary>
+    public string LineNote => "Solid lines: test" + (IsLanguageModel ? " (valid dotted)" : "") + "; dashed: train." +
+                              (HasDistilledStudents ? " A student's train curve is the objective it learns with (from its teacher's outputs), not label cross-entropy." : "") +
+                              " The legend is on the middle chart; each model has the same colour in all three.";
     /// <summary>Some step trains on a teacher's outputs, so its train curve is that objective rather than label cross-entropy.</summary>
     public bool HasDistilledStudents { get; }
     /// <summary>What the trainer's throughput counts.</summary>
