@@ -73,6 +73,7 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
 
         // As soon as the page shows the teacher done, stop it (the dashboard has no button: the API is the control).
         await DashboardPage.WaitForAsync(page, "browser-cancel", "r => r.done >= 1");
+        await Expect(page.GetByTestId($"delete-{id}")).ToBeDisabledAsync(); // training: cancel first
         using (var cancel = await host.Http.PostAsync($"/api/experiments/{id}/cancel", null))
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         var cancelled = await DashboardPage.WaitForAsync(page, "browser-cancel", "r => r.status === 'cancelled'");
@@ -86,6 +87,20 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         var done = await DashboardPage.WaitForAsync(page, "browser-cancel", "r => r.status === 'completed'");
         Assert.Equal(new DashboardPage.Row(4, 4, "completed", "4/4 steps"), done);
         Assert.Equal(teacher, (await host.GetAsync(id)).Runs.Single(r => r.Key == "seed-1/teacher"));
+
+        // Delete asks first; "Keep it" keeps it, "Delete" removes the row, the rows behind it and the checkpoints.
+        string folder = (await host.GetAsync(id)).Folder;
+        Assert.True(Directory.Exists(folder));
+        await page.GetByTestId($"delete-{id}").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();
+        await Expect(page.Locator("tbody tr", new() { HasText = "browser-cancel" })).ToHaveCountAsync(1);
+        await page.GetByTestId($"delete-{id}").ClickAsync();
+        await Expect(page.GetByText("This cannot be undone", new() { Exact = false })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Expect(page.Locator("tbody tr", new() { HasText = "browser-cancel" })).ToHaveCountAsync(0);
+        using (var gone = await host.Http.GetAsync($"/api/experiments/{id}"))
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.False(Directory.Exists(folder));
     }
 
     [Fact]

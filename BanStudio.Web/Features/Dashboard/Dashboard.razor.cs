@@ -24,7 +24,8 @@ namespace BanStudio.Web.Features.Dashboard;
 /// appears with the next re-read of the list, or when the page is opened again.
 /// data-testid: device (the chip), experiment-link (each name, to /experiments/{id}), experiment-progress,
 /// experiment-eta (running experiments only), select-{id} (each row's tick box), compare-selected (opens Compare
-/// with the ticked experiments, by id), experiment-compare (each row's own Compare link).
+/// with the ticked experiments, by id), experiment-compare (each row's own Compare link), delete-{id} (each row's Delete,
+/// enabled for experiments that are not queued or training; it asks first).
 /// </remarks>
 public partial class Dashboard : IDisposable
 {
@@ -38,6 +39,9 @@ public partial class Dashboard : IDisposable
     [Inject] public required TrainingBroadcaster Broadcaster { get; init; }
     [Inject] public required ExperimentQueue Queue { get; init; }
     [Inject] public required TimeProvider Clock { get; init; }
+    [Inject] public required ExperimentControl Control { get; init; }
+    [Inject] public required IDialogService Dialogs { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
     [Inject] public required ILogger<Dashboard> Log { get; init; }
     [Inject] public required NavigationManager Navigation { get; init; }
 
@@ -86,7 +90,8 @@ public partial class Dashboard : IDisposable
         {
             var (id, e) = item;
             if (e is not (StepBatchProgress or StepEpochCompleted)) reread = true;
-            if (e is ExperimentEnded or ExperimentQueued) { progress.Remove(id); continue; }
+            if (e is ExperimentDeleted) selected.Remove(id);
+            if (e is ExperimentEnded or ExperimentQueued or ExperimentDeleted) { progress.Remove(id); continue; }
             if (!progress.TryGetValue(id, out var tracker))
                 progress[id] = tracker = await TrackerAsync(id);
             tracker.Apply(e);
@@ -122,6 +127,13 @@ public partial class Dashboard : IDisposable
 
     /// <summary>Compare with the ticked experiments, in ascending id order (the compare page keeps it).</summary>
     void CompareSelected() => Navigation.NavigateTo($"/compare?ids={string.Join(',', selected.Order())}");
+
+    /// <summary>A queued or training experiment must be cancelled before it can be deleted.</summary>
+    static bool CanDelete(ExperimentListItem e) => e.Status != Words.Of(ExperimentStatus.Queued) && e.Status != Words.Of(ExperimentStatus.Running);
+
+    /// <summary>The list follows from the broadcaster's <see cref="ExperimentDeleted"/>, here and in every other open dashboard.</summary>
+    async Task DeleteAsync(ExperimentListItem e) =>
+        await ExperimentDeletion.ConfirmAndDeleteAsync(Dialogs, Control, Snackbar, e.Id, e.Name, disposed.Token);
 
     static Color StatusColor(string status) => Components.StatusColors.Of(status);
 

@@ -27,3 +27,6 @@ public sealed record RunDetails(
 
 /// <summary>The answer to cancel and resume: the status the experiment has now ("cancelling" while a training winds down).</summary>
 public sealed record ExperimentAction(int Id, string Status);
+
+/// <summary>The answer to delete: null <paramref name="FilesKept"/> when its folder went too, else what was kept and why.</summary>
+public sealed record DeletedExperiment(int Id, string? FilesKept);

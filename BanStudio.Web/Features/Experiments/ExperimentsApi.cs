@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 
 namespace BanStudio.Web.Features.Experiments;
 
-/// <summary>/api/experiments: submit a spec, list, inspect, cancel, resume; the CSV exports live in Compare.</summary>
+/// <summary>/api/experiments: submit a spec, list, inspect, cancel, resume, delete; the CSV exports live in Compare.</summary>
 public static class ExperimentsApi
 {
     /// <summary>A spec is a few hundred bytes; a megabyte is generous and still refuses a mistaken upload.</summary>
@@ -37,6 +37,7 @@ public static class ExperimentsApi
         group.MapGet("/{id:int}", Get).WithSummary("One experiment with its runs in plan order");
         group.MapPost("/{id:int}/cancel", Cancel).WithSummary("Stop a queued or training experiment; finished runs are kept");
         group.MapPost("/{id:int}/resume", Resume).WithSummary("Queue a stopped experiment again: finished runs are reused, an interrupted one resumes from its checkpoint");
+        group.MapDelete("/{id:int}", Delete).WithSummary("Delete a stopped or finished experiment: its runs, epochs and log, and its folder of checkpoints when it trained in the app's runs folder");
         group.MapExports();
         return group;
     }
@@ -122,6 +123,17 @@ public static class ExperimentsApi
 
     static async Task<Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult>> Resume(int id, ExperimentControl control, CancellationToken ct) =>
         Answer(id, await control.ResumeAsync(id, ct));
+
+    static async Task<Results<Ok<DeletedExperiment>, NotFound, ProblemHttpResult>> Delete(int id, ExperimentControl control, CancellationToken ct)
+    {
+        var result = await control.DeleteAsync(id, ct);
+        return result.Outcome switch
+        {
+            ControlOutcome.Accepted => TypedResults.Ok(new DeletedExperiment(id, result.FilesKept)),
+            ControlOutcome.NotFound => TypedResults.NotFound(),
+            _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict),
+        };
+    }
 
     static Results<Accepted<ExperimentAction>, NotFound, ProblemHttpResult> Answer(int id, ControlResult result) => result.Outcome switch
     {

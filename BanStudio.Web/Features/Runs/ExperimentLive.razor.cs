@@ -53,6 +53,8 @@ public partial class ExperimentLive : IAsyncDisposable
     [Inject] public required ExperimentQueue Queue { get; init; }
     [Inject] public required TimeProvider Clock { get; init; }
     [Inject] public required ISnackbar Snackbar { get; init; }
+    [Inject] public required IDialogService Dialogs { get; init; }
+    [Inject] public required NavigationManager Navigation { get; init; }
     [Inject] public required ILogger<ExperimentLive> Log { get; init; }
 
     readonly System.Collections.Concurrent.ConcurrentQueue<ExperimentEvent> inbox = new();
@@ -78,6 +80,7 @@ public partial class ExperimentLive : IAsyncDisposable
 
     bool CanCancel => experiment?.Status is ExperimentStatus.Queued or ExperimentStatus.Running;
     bool CanResume => experiment?.Status is ExperimentStatus.Cancelled or ExperimentStatus.Failed or ExperimentStatus.Interrupted;
+    bool CanDelete => experiment?.Status is ExperimentStatus.Completed or ExperimentStatus.Cancelled or ExperimentStatus.Failed or ExperimentStatus.Interrupted;
 
     protected override async Task OnInitializedAsync()
     {
@@ -160,6 +163,7 @@ public partial class ExperimentLive : IAsyncDisposable
         bool reread = false;
         while (inbox.TryDequeue(out var e))
         {
+            if (e is ExperimentDeleted) { Gone(); return; }
             progress.Apply(e);
             if (e is StepEpochCompleted m) charts.Add(m.Step.Key, EpochPoint.From(m.Metrics));
             else if (e is not StepBatchProgress) reread = true;
@@ -169,7 +173,8 @@ public partial class ExperimentLive : IAsyncDisposable
         if (reread || other)
         {
             await using var db = await DbFactory.CreateDbContextAsync(disposed.Token);
-            experiment = await db.Experiments.AsNoTracking().SingleAsync(x => x.Id == Id, disposed.Token);
+            experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(x => x.Id == Id, disposed.Token);
+            if (experiment is null) { Gone(); return; }
             await ReadRowsAsync(db);
             if (other) await FollowOtherProcessAsync(db);
         }
@@ -198,6 +203,24 @@ public partial class ExperimentLive : IAsyncDisposable
     void Plotted()
     {
         if (Interlocked.Increment(ref plotted) == 3) throttler?.Signal();
+    }
+
+    /// <summary>Deleted here or elsewhere (another tab, the API): the page says so instead of showing rows that are gone.</summary>
+    void Gone()
+    {
+        missing = true;
+        StateHasChanged();
+    }
+
+    async Task DeleteAsync()
+    {
+        busy = true;
+        try
+        {
+            if (await Experiments.ExperimentDeletion.ConfirmAndDeleteAsync(Dialogs, Control, Snackbar, Id, experiment!.Name, disposed.Token))
+                Navigation.NavigateTo("/");
+        }
+        finally { busy = false; }
     }
 
     async Task CancelAsync() => await Act(Control.CancelAsync);

@@ -9,9 +9,13 @@ public enum ControlOutcome { Accepted, NotFound, Conflict }
 /// <summary>What cancel or resume did: <see cref="Status"/> is the experiment's status now ("cancelling" while a training winds down).</summary>
 public sealed record ControlResult(ControlOutcome Outcome, string Status, string? Problem = null);
 
-/// <summary>Cancel and resume, one code path for the HTTP API and the live page's buttons.</summary>
+/// <summary>What delete did with the experiment's files: removed, or kept and why (outside the app's runs folder, in use).</summary>
+public sealed record DeleteResult(ControlOutcome Outcome, string? Problem = null, string? FilesKept = null);
+
+/// <summary>Cancel, resume and delete, one code path for the HTTP API and the pages' buttons.</summary>
 public sealed class ExperimentControl(
-    IDbContextFactory<StudioDb> dbFactory, ExperimentQueue queue, ExperimentRecorder recorder, TrainingBroadcaster broadcaster, TimeProvider clock)
+    IDbContextFactory<StudioDb> dbFactory, ExperimentQueue queue, ExperimentRecorder recorder, TrainingBroadcaster broadcaster, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<StudioOptions> options)
 {
     public const string CancelledBeforeStart = "cancelled before it started";
 
@@ -61,5 +65,48 @@ public sealed class ExperimentControl(
                 : $"experiment {id} is already {Words.Of(experiment.Status)}");
         await queue.EnqueueAsync(id, ct);
         return new(ControlOutcome.Accepted, Words.Of(ExperimentStatus.Queued));
+    }
+
+    /// <summary>
+    /// Removes a stopped or finished experiment: its rows (runs, epochs, log, by cascade) and, when it trained in the app's
+    /// runs folder, its folder of checkpoints. One that is queued or training is refused (cancel it first), in one
+    /// conditional DELETE, so a resume or a start in between wins over the delete rather than training a deleted row.
+    /// </summary>
+    public async Task<DeleteResult> DeleteAsync(int id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
+        if (experiment is null) return new(ControlOutcome.NotFound);
+        int deleted = await db.Experiments
+            .Where(e => e.Id == id && (e.Status == ExperimentStatus.Completed || e.Status == ExperimentStatus.Failed
+                                       || e.Status == ExperimentStatus.Cancelled || e.Status == ExperimentStatus.Interrupted))
+            .ExecuteDeleteAsync(ct);
+        if (deleted == 0)
+        {
+            var now = await db.Experiments.AsNoTracking().Where(e => e.Id == id).Select(e => (ExperimentStatus?)e.Status).SingleOrDefaultAsync(ct);
+            return now is { } status
+                ? new(ControlOutcome.Conflict, $"experiment {id} is {Words.Of(status)}: cancel it first, then delete it")
+                : new(ControlOutcome.NotFound);
+        }
+        broadcaster.Publish(id, new ExperimentDeleted(id));
+        return new(ControlOutcome.Accepted, FilesKept: RemoveFolder(id, experiment.Folder));
+    }
+
+    /// <summary>Deletes the experiment's own folder under the runs folder; anything else (a CLI run's --out) is left alone and said so.</summary>
+    string? RemoveFolder(int id, string folder)
+    {
+        string own = options.Value.ExperimentFolder(id);
+        string full = Path.GetFullPath(folder);
+        if (!string.Equals(full.TrimEnd(Path.DirectorySeparatorChar), own, StringComparison.Ordinal))
+            return Directory.Exists(full) ? $"{full} was kept: it is not this app's folder for the experiment ({own})" : null;
+        try
+        {
+            if (Directory.Exists(full)) Directory.Delete(full, recursive: true);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{full} could not be removed ({e.Message}); delete it by hand";
+        }
     }
 }
