@@ -49,6 +49,26 @@ public class ExperimentPlanTests
         Assert.Equal(["seed-1/teacher", "seed-1/ban-1", "seed-1/ban-2"], withTeacher.Single(e => e.Column == "Ens*3").Members);
     }
 
+    [Theory]
+    [InlineData("builtin", null, ObjectiveKind.Ban)]
+    [InlineData("builtin-text", null, ObjectiveKind.BanPlusLabel)] // section 5.3: LSTMs only work with BAN+L
+    [InlineData("builtin-text", "ban", ObjectiveKind.Ban)]
+    [InlineData("builtin", "ban+l", ObjectiveKind.BanPlusLabel)]
+    public void Generations_learn_with_the_papers_objective_for_the_data_unless_the_spec_names_one(string kind, string? given, ObjectiveKind expected)
+    {
+        bool text = kind == "builtin-text";
+        var spec = new ExperimentSpec
+        {
+            Dataset = new BanStudio.Training.Data.DatasetSpec(kind),
+            Teacher = text ? new BanStudio.Training.Language.LstmSpec(12, Dropout: 0) : Teacher, Generations = 2, GenerationObjective = given,
+        };
+        var generations = ExperimentPlan.Create(spec).Steps.Where(s => s.Column is "BAN-1" or "BAN-2").ToList();
+        Assert.Equal(2, generations.Count);
+        Assert.All(generations, g => Assert.Equal(expected, g.Objective));
+        // Left out, it stays left out in the spec's JSON (the rule, not a copy of its answer, travels with the spec).
+        Assert.Equal(given is not null, SpecJson.Write(spec).Contains("generationObjective", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Every_seed_repeats_the_whole_plan_and_columns_follow_table_2()
     {

@@ -71,7 +71,7 @@ public sealed class ExperimentPlan
     public static ExperimentPlan Create(ExperimentSpec spec)
     {
         var steps = new List<PlanStep>();
-        var generationObjective = Objective.Parse(spec.GenerationObjective);
+        var generationObjective = Objective.Parse(spec.EffectiveGenerationObjective);
         foreach (long seed in spec.Seeds)
         {
             string prefix = $"seed-{seed}/";

@@ -39,11 +39,19 @@ public sealed record ExperimentSpec
     public bool EnsembleIncludesTeacher { get; init; }
     /// <summary>Distillation temperature for BAN, BAN+L and DKPP; 1 in the paper.</summary>
     public double Temperature { get; init; } = 1;
-    /// <summary>The objective of the generation sequence: "ban" in the paper's CNNs, "ban+l" for its LSTMs.</summary>
-    public string GenerationObjective { get; init; } = "ban";
+    /// <summary>
+    /// The objective of the generation sequence: "ban" or "ban+l". Null (the default) takes the paper's for the data:
+    /// "ban" for images (its CNNs, Table 2), "ban+l" for text ("LSTM models work only when trained with a combination
+    /// of teacher outputs and label loss", section 5.3). See <see cref="EffectiveGenerationObjective"/>.
+    /// </summary>
+    public string? GenerationObjective { get; init; }
     public TrainingSchedule Schedule { get; init; } = new();
     public long[] Seeds { get; init; } = [1];
     public string Device { get; init; } = "cpu";
+
+    /// <summary><see cref="GenerationObjective"/>, or the paper's for the data when it is not given.</summary>
+    [NotWritten]
+    public string EffectiveGenerationObjective => GenerationObjective ?? (Dataset?.IsText == true ? "ban+l" : "ban");
 
     /// <summary>The architecture every student uses.</summary>
     [NotWritten]

@@ -35,7 +35,7 @@ public static class ExperimentValidation
             errors.Add(new("temperature", $"must be positive and at most 100 (got {spec.Temperature}); the paper uses 1"));
         try
         {
-            var kind = Objective.Parse(spec.GenerationObjective ?? "");
+            var kind = Objective.Parse(spec.EffectiveGenerationObjective);
             if (kind is not (ObjectiveKind.Ban or ObjectiveKind.BanPlusLabel))
                 errors.Add(new("generationObjective", $"generations learn from their predecessor with \"ban\" or \"ban+l\", not \"{spec.GenerationObjective}\""));
         }

@@ -170,7 +170,7 @@ public static class PaperResults
     /// <summary>Our column for a paper column, or null when our run of that column is not what the paper trained.</summary>
     static string? OurColumn(string paperColumn, ExperimentSpec spec, string generationObjective)
     {
-        bool sameSequence = string.Equals(spec.GenerationObjective, generationObjective, StringComparison.OrdinalIgnoreCase);
+        bool sameSequence = string.Equals(spec.EffectiveGenerationObjective, generationObjective, StringComparison.OrdinalIgnoreCase);
         if (paperColumn == ExperimentPlan.TeacherColumn) return paperColumn;
         // Every student column distils at temperature 1 in the paper.
         if (spec.Temperature != 1) return null;

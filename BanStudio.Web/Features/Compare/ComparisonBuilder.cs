@@ -190,7 +190,7 @@ public static class ComparisonBuilder
         if (s.ClipGradNorm is { } clip) parts.Add($"clip {F(clip)}");
         if (s.TestBatchSize is { } testStreams) parts.Add($"test batch {testStreams}");
         if (spec.Temperature != 1) parts.Add($"T = {F(spec.Temperature)}");
-        if (!string.Equals(spec.GenerationObjective, "ban", StringComparison.OrdinalIgnoreCase)) parts.Add($"generations by {spec.GenerationObjective}");
+        if (!string.Equals(spec.EffectiveGenerationObjective, "ban", StringComparison.OrdinalIgnoreCase)) parts.Add($"generations by {spec.GenerationObjective}");
         if (spec.EnsembleIncludesTeacher) parts.Add("ensembles include the teacher");
         return string.Join(", ", parts);
 

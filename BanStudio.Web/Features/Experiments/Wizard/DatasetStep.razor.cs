@@ -54,7 +54,7 @@ public partial class DatasetStep
             Teacher = ModelFamilies.DefaultFor(text).Create(null),
             Student = null,
             Schedule = text ? LanguageSchedule : WizardModel.DefaultSpec.Schedule,
-            GenerationObjective = text ? "ban+l" : WizardModel.DefaultSpec.GenerationObjective,
+            GenerationObjective = null, // the paper's for the data: ban+l for text, ban for images
         });
     }
 
