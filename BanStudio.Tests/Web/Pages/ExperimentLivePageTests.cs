@@ -154,6 +154,29 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     }
 
     [Fact]
+    public async Task Delete_is_offered_only_once_it_stopped_and_a_delete_elsewhere_turns_the_page_into_not_found()
+    {
+        var page = Render();
+        Assert.True(page.Find("[data-testid=delete-button]").HasAttribute("disabled")); // running: cancel first
+        using (var db = _context.NewDb())
+        {
+            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Completed;
+            db.SaveChanges();
+        }
+        Happen(new ExperimentEnded("live", _id, ExperimentStatus.Completed, null));
+        _clock.Advance(ExperimentLive.RefreshInterval);
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=delete-button]").HasAttribute("disabled")));
+
+        // Deleted from another tab or over the API: the control publishes, the page follows.
+        var result = await _context.Bunit.Services.GetRequiredService<ExperimentControl>().DeleteAsync(_id, CancellationToken.None);
+        Assert.Equal(ControlOutcome.Accepted, result.Outcome);
+        _clock.Advance(ExperimentLive.RefreshInterval);
+
+        page.WaitForAssertion(() => Assert.Contains($"There is no experiment {_id}", page.Find("[data-testid=not-found]").TextContent));
+        Assert.Empty(page.FindAll("[data-testid=runs-table]"));
+    }
+
+    [Fact]
     public void An_experiment_the_cli_trains_in_another_process_is_followed_from_the_database()
     {
         var page = Render();

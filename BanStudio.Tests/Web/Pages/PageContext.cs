@@ -30,6 +30,10 @@ public sealed class PageContext : IAsyncDisposable
         Bunit.Services.AddSingleton(Broadcaster);
         Bunit.Services.AddSingleton<ExperimentQueue>();
         Bunit.Services.AddSingleton<ExperimentRecorder>();
+        Bunit.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new BanStudio.Web.Infrastructure.StudioOptions
+        {
+            DatabasePath = DatabasePath, RunsDirectory = _folder.File("runs"),
+        }));
         Bunit.Services.AddSingleton<ExperimentControl>();
         using var db = NewDb();
         db.Database.Migrate();
