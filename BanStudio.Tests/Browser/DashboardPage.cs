@@ -32,11 +32,15 @@ public static class DashboardPage
             : null;
     }
 
-    /// <summary>Waits (polling the page, not sleeping) until the row satisfies <paramref name="condition"/>, a JS predicate over the row.</summary>
+    /// <summary>
+    /// Waits (polling the page, not sleeping) until the row satisfies <paramref name="condition"/>, a JS predicate over the row.
+    /// Up to 4 minutes: the conditions wait for training (a 10-epoch tiny experiment took 35-45 s alone here, and more than
+    /// the context's default 90 s once while the 2 cores were shared with a build and other tests).
+    /// </summary>
     public static async Task<Row> WaitForAsync(IPage page, string name, string condition)
     {
         await page.WaitForFunctionAsync($"name => {{ const r = ({ReadRow})(name); return r !== null && ({condition})(r); }}", name,
-            new PageWaitForFunctionOptions { PollingInterval = 100 });
+            new PageWaitForFunctionOptions { PollingInterval = 100, Timeout = 240_000 });
         return (await ReadAsync(page, name))!;
     }
 
