@@ -40,8 +40,9 @@ public sealed class ExperimentRunner
     public ExperimentSpec Spec => Plan.Spec;
     public event Action<ExperimentEvent>? Event;
 
+    /// <summary>Runs on the <see cref="TrainingThread"/>: the main thread where the host lends it, else a dedicated one.</summary>
     public Task<ExperimentOutcome> RunAsync(ImageSplits data, CancellationToken ct = default) =>
-        Task.Factory.StartNew(() => Run(data, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        TrainingThread.Run(() => Run(data, ct), ct);
 
     public ExperimentOutcome Run(ImageSplits data, CancellationToken ct = default) =>
         RunSteps((step, device, results) => step.Kind == StepKind.Train
@@ -50,7 +51,7 @@ public sealed class ExperimentRunner
 
     /// <summary>A language-model experiment (PTB, Table 6): the same plan, steps, reuse and resume, with the sequence trainer.</summary>
     public Task<ExperimentOutcome> RunAsync(CorpusSplits corpus, CancellationToken ct = default) =>
-        Task.Factory.StartNew(() => Run(corpus, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        TrainingThread.Run(() => Run(corpus, ct), ct);
 
     /// <inheritdoc cref="RunAsync(CorpusSplits, CancellationToken)"/>
     public ExperimentOutcome Run(CorpusSplits corpus, CancellationToken ct = default)

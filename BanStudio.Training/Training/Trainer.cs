@@ -58,10 +58,9 @@ public sealed class Trainer
     public string? CheckpointPath =>
         _o.CheckpointDirectory is null ? null : Path.Combine(_o.CheckpointDirectory, Checkpoint.FileName);
 
-    /// <summary>Runs on a dedicated thread (TorchSharp dispose scopes are per thread).</summary>
+    /// <summary>Runs on the <see cref="TrainingThread"/>: the main thread where the host lends it, else a dedicated one.</summary>
     public Task<TrainingResult> RunAsync(CancellationToken cancellationToken = default) =>
-        Task.Factory.StartNew(() => Run(cancellationToken), cancellationToken,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        TrainingThread.Run(() => Run(cancellationToken), cancellationToken);
 
     public TrainingResult Run(CancellationToken cancellationToken = default)
     {
