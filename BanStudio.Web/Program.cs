@@ -2,5 +2,7 @@ using BanStudio.Training.Training;
 using BanStudio.Web.Cli;
 
 // The main thread trains (glibc keeps large freed blocks only in its arena; see TrainingThread): the app and the verbs
-// run from here, and their trainings come back to this thread.
-return TrainingThread.HostOnThisThread(() => CliApp.RunAsync(args));
+// run from here, and their trainings come back to this thread. Should a training not stop within 10 s of the app's end
+// (Ctrl+C's grace has run out, say), the process exits with the app's code all the same.
+return TrainingThread.HostOnThisThread(() => CliApp.RunAsync(args),
+    stuck: ended => Environment.Exit(ended.IsCompletedSuccessfully ? ended.Result : 1), grace: TimeSpan.FromSeconds(10));

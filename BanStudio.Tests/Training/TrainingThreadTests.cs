@@ -66,4 +66,27 @@ public sealed class TrainingThreadTests
         Assert.Equal("host died", e.Message);
         Assert.Equal(7, await TrainingThread.Run(() => 7));
     }
+
+    [Fact]
+    public async Task A_work_item_still_busy_after_the_app_ended_is_reported_once_the_grace_is_over_and_a_prompt_one_is_not()
+    {
+        using var release = new ManualResetEventSlim();
+        Task<int>? reported = null;
+        using var called = new ManualResetEventSlim();
+        int result = TrainingThread.HostOnThisThread(async () =>
+        {
+            await Task.Yield();
+            _ = TrainingThread.Run(() => { release.Wait(TimeSpan.FromSeconds(30)); return 0; }); // a training that does not stop
+            return 130;
+        }, stuck: ended => { reported = ended; called.Set(); release.Set(); }, grace: TimeSpan.FromMilliseconds(200));
+        Assert.Equal(130, result);
+        Assert.True(called.IsSet);
+        Assert.Equal(130, await reported!);
+
+        bool again = false;
+        Assert.Equal(1, TrainingThread.HostOnThisThread(async () => { await Task.Yield(); return await TrainingThread.Run(() => 1); },
+            stuck: _ => again = true, grace: TimeSpan.FromMilliseconds(100)));
+        await Task.Delay(300);
+        Assert.False(again);
+    }
 }

@@ -63,7 +63,10 @@ public static class TrainingThread
     /// Lends this thread (call it from Main) to training for as long as <paramref name="app"/> runs: starts the app here
     /// (its synchronous start too), then executes queued work until the app's task ends, and returns its result.
     /// </summary>
-    public static T HostOnThisThread<T>(Func<Task<T>> app)
+    /// <param name="stuck">Called, from another thread, when the app has ended but this thread is still busy with a
+    /// work item <paramref name="grace"/> later (a training that does not stop): Main passes one that exits the process
+    /// with the app's code, as it did when trainings ran on threads of their own and Main returned regardless.</param>
+    public static T HostOnThisThread<T>(Func<Task<T>> app, Action<Task<T>>? stuck = null, TimeSpan grace = default)
     {
         var queue = new BlockingCollection<Action>();
         if (Interlocked.CompareExchange(ref _queue, queue, null) is not null)
@@ -74,9 +77,19 @@ public static class TrainingThread
             Task<T> task;
             try { task = app(); }
             catch (Exception e) { task = Task.FromException<T>(e); }
-            task.ContinueWith(_ => queue.CompleteAdding(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            foreach (var work in queue.GetConsumingEnumerable()) work();
-            return task.GetAwaiter().GetResult();
+            var returned = new CancellationTokenSource();
+            task.ContinueWith(ended =>
+            {
+                queue.CompleteAdding();
+                if (stuck is not null)
+                    Task.Delay(grace, returned.Token).ContinueWith(_ => stuck(ended), returned.Token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            try
+            {
+                foreach (var work in queue.GetConsumingEnumerable()) work();
+                return task.GetAwaiter().GetResult();
+            }
+            finally { returned.Cancel(); }
         }
         finally
         {
