@@ -46,11 +46,13 @@ public static class SpecJson
         }
         catch (JsonException first)
         {
-            var errors = new List<SpecError>(ErrorsOf(first, what));
+            var errors = new List<SpecError>(ErrorsOf(first, first.Path, what));
             if (first.Path is { } path && Removable(first) && TryParseNode(json) is { } root)
             {
                 var removed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                for (string? next = path; next is not null && errors.Count < MaxErrors && RemoveAt(root, next);)
+                // Taking a list item out moves the later ones up; their paths are told as the file numbers them.
+                var removedItems = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+                for (string? next = path; next is not null && errors.Count < MaxErrors && RemoveAt(root, next, removedItems);)
                 {
                     removed.Add(errors[^1].Field);
                     next = null;
@@ -58,7 +60,7 @@ public static class SpecJson
                     catch (JsonException e)
                     {
                         // A required field reported missing because it was taken out here is not another mistake.
-                        var more = ErrorsOf(e, what).Where(m => !errors.Contains(m) && !removed.Contains(m.Field)).ToList();
+                        var more = ErrorsOf(e, InFile(e.Path, removedItems), what).Where(m => !errors.Contains(m) && !removed.Contains(m.Field)).ToList();
                         errors.AddRange(more);
                         if (more.Count > 0 && Removable(e)) next = e.Path;
                     }
@@ -72,9 +74,9 @@ public static class SpecJson
     public const int MaxErrors = 20;
 
     /// <summary>One System.Text.Json complaint as the spec's errors (several for an object missing several required fields).</summary>
-    static IReadOnlyList<SpecError> ErrorsOf(JsonException e, string what)
+    static IReadOnlyList<SpecError> ErrorsOf(JsonException e, string? path, string what)
     {
-        string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
+        string field = string.IsNullOrEmpty(path) || path == "$" ? "$" : path.TrimStart('$', '.');
         string message = e.Message.Split(" Path:")[0];
         var missing = System.Text.RegularExpressions.Regex.Match(message, "missing required properties including: (.*)\\.?$");
         if (missing.Success)
@@ -108,33 +110,83 @@ public static class SpecJson
         }
     }
 
-    /// <summary>Removes the member or list item at a System.Text.Json path ("$.teacher.depth", "$.seeds[1]", "$['a b']"); false when there is none.</summary>
-    static bool RemoveAt(JsonNode root, string path)
+    /// <summary>The steps of a System.Text.Json path ("$.teacher.depth", "$.seeds[1]", "$['a b']"); null when it is not one.</summary>
+    static IReadOnlyList<(string? Name, int Index)>? StepsOf(string path)
     {
-        var steps = System.Text.RegularExpressions.Regex.Matches(path.Length > 0 && path[0] == '$' ? path[1..] : path,
-            "\\.([^.\\[]+)|\\['((?:[^']|'')*)'\\]|\\[(\\d+)\\]");
-        if (steps.Sum(m => m.Length) != path.Length - 1 || steps.Count == 0) return false;
+        string rest = path.Length > 0 && path[0] == '$' ? path[1..] : path;
+        var matches = System.Text.RegularExpressions.Regex.Matches(rest, "\\.([^.\\[]+)|\\['((?:[^']|'')*)'\\]|\\[(\\d+)\\]");
+        if (matches.Count == 0 || matches.Sum(m => m.Length) != rest.Length) return null;
+        return matches.Select(m => m.Groups[3].Success
+            ? ((string?)null, int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture))
+            : (m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value.Replace("''", "'"), -1)).ToList();
+    }
+
+    /// <summary>
+    /// A path of the document being read again as the file numbers it: each list index is moved past the items taken
+    /// out of that list before it (<paramref name="removedItems"/>: the list's path in the file, then the file's indices taken out).
+    /// </summary>
+    static string? InFile(string? path, IReadOnlyDictionary<string, List<int>> removedItems)
+    {
+        if (path is null || removedItems.Count == 0 || StepsOf(path) is not { } steps) return path;
+        var inFile = new System.Text.StringBuilder("$");
+        foreach (var (name, index) in steps)
+        {
+            if (name is not null) { inFile.Append(StepText(name)); continue; }
+            int original = InFileIndex(index, removedItems.GetValueOrDefault(inFile.ToString()));
+            inFile.Append('[').Append(original).Append(']');
+        }
+        return inFile.ToString();
+    }
+
+    /// <summary>The file's index of what is now item <paramref name="index"/> of a list whose file items <paramref name="gone"/> were taken out.</summary>
+    static int InFileIndex(int index, List<int>? gone)
+    {
+        int original = index;
+        foreach (int taken in gone?.Order() ?? Enumerable.Empty<int>())
+            if (taken <= original) original++;
+        return original;
+    }
+
+    static string StepText(string name) =>
+        System.Text.RegularExpressions.Regex.IsMatch(name, "^[^.\\[\\]' ]+$") ? "." + name : $"['{name.Replace("'", "''")}']";
+
+    /// <summary>
+    /// Removes the member or list item at a System.Text.Json path of the document as it now is; false when there is
+    /// none. A list item taken out is recorded in <paramref name="removedItems"/> under the file's numbering.
+    /// </summary>
+    static bool RemoveAt(JsonNode root, string path, Dictionary<string, List<int>> removedItems)
+    {
+        if (StepsOf(path) is not { } steps) return false;
         JsonNode? node = root;
+        var inFile = new System.Text.StringBuilder("$");
         for (int i = 0; i < steps.Count && node is not null; i++)
         {
-            var step = steps[i];
+            var (name, index) = steps[i];
             bool last = i == steps.Count - 1;
-            if (step.Groups[3].Success)
+            if (name is null)
             {
-                if (node is not JsonArray array) return false;
-                int index = int.Parse(step.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
-                if (index >= array.Count) return false;
-                if (last) { array.RemoveAt(index); return true; }
+                if (node is not JsonArray array || index >= array.Count) return false;
+                string listPath = inFile.ToString();
+                removedItems.TryGetValue(listPath, out var gone);
+                int original = InFileIndex(index, gone);
+                if (last)
+                {
+                    array.RemoveAt(index);
+                    if (gone is null) removedItems[listPath] = gone = [];
+                    gone.Add(original);
+                    return true;
+                }
+                inFile.Append('[').Append(original).Append(']');
                 node = array[index];
             }
             else
             {
-                string name = step.Groups[1].Success ? step.Groups[1].Value : step.Groups[2].Value.Replace("''", "'");
                 if (node is not JsonObject obj) return false;
                 // The reader matches names case-insensitively; the path spells the name as the file does.
                 string? key = obj.Select(p => p.Key).FirstOrDefault(k => k == name) ?? obj.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
                 if (key is null) return false;
                 if (last) return obj.Remove(key);
+                inFile.Append(StepText(name));
                 node = obj[key];
             }
         }

@@ -84,6 +84,18 @@ public sealed class SpecJsonMessageTests
     }
 
     [Fact]
+    public void Wrong_items_of_one_list_are_told_at_the_places_the_file_has_them()
+    {
+        var errors = ErrorsOf($$"""{ "name": "x", {{Teacher}}, "seeds": [1, "two", 3, "four", "five"], "tempreature": 2 }""");
+        Assert.Equal(["seeds[1]", "seeds[3]", "seeds[4]", "tempreature"], errors.Select(e => e.Field));
+        Assert.All(errors.Take(3), e => Assert.Contains("takes a whole number", e.Message));
+
+        var treatments = ErrorsOf($$"""{ "name": "x", {{Teacher}}, "treatments": ["cwtm", "bogus", "dkpp", "nope"], "seeds": [1, "a"] }""");
+        Assert.Equal(["treatments[1]", "treatments[3]", "seeds[1]"], treatments.Select(e => e.Field));
+        Assert.Contains("\"dkpp\"", treatments[1].Message);
+    }
+
+    [Fact]
     public void Broken_json_gives_its_one_message_and_a_spec_without_mistakes_still_parses()
     {
         var broken = Assert.Single(ErrorsOf("""{ "name": "x" "generatoins": 2 }"""));
