@@ -112,6 +112,9 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
             Assert.Equal(2, await PointsAsync(page, "lr-chart", $"{run}:lr"));
         }
         await Chromium.ScreenshotAsync(page, "live-completed");
+        // The log stays inside its half of the page: no message (paths included) widens it into a sideways scroll.
+        var log = await page.EvaluateAsync<int[]>("() => { const c = document.querySelector('[data-testid=log-panel] .mud-table-container'); return [c.scrollWidth, c.clientWidth]; }");
+        Assert.True(log[0] <= log[1] + 1, $"the log panel scrolls sideways: {log[0]} px of content in {log[1]} px");
         // Epochs are whole numbers: each chart ticks at 1 and 2 only (Plotly's own choice for a 2-epoch axis adds 1.5).
         foreach (var chart in new[] { "loss-chart", "error-chart", "lr-chart" })
             Assert.Equal(["1", "2"], await page.GetByTestId(chart).Locator(".xtick text").AllTextContentsAsync());
