@@ -67,8 +67,17 @@ public sealed class Chromium : IAsyncLifetime
         await page.Locator("[data-testid=app-interactive][data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
     }
 
-    public static async Task ScreenshotAsync(IPage page, string name) =>
+    /// <summary>
+    /// Saves the whole page as <paramref name="name"/>.png, then checks that it fits the window's width: every page is
+    /// laid out for 1280 px, and a page that scrolls sideways hides what is at its right (a long device line once
+    /// pushed the dashboard's buttons off it).
+    /// </summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+        var width = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.True(width[0] <= width[1], $"{name}: the page is {width[0]} px wide in a {width[1]} px window (it scrolls sideways)");
+    }
 
     public async Task DisposeAsync()
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using BanStudio.Tests.Data;
 using BanStudio.Tests.Web;
+using BanStudio.Training.Training;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -25,6 +26,15 @@ public sealed class DashboardBrowserTests(Chromium chromium) : IClassFixture<Chr
         await using var host = await StudioHost.StartAsync(_folder.Path);
         var page = await chromium.OpenAsync(host.Address);
         await Expect(page.GetByText("No experiments yet")).ToBeVisibleAsync();
+        // The device chip has the short name; why oneDNN is off (where it is: this CPU and CI's) shows on hovering it.
+        var (device, why) = DeviceChoice.Summarise(DeviceChoice.Resolve("auto"));
+        await Expect(page.GetByTestId("device")).ToHaveTextAsync("Device: " + device);
+        if (why is not null)
+        {
+            await page.GetByTestId("device").HoverAsync();
+            await Expect(page.GetByText(why)).ToBeVisibleAsync();
+            await page.Mouse.MoveAsync(0, 0);
+        }
 
         // 10 epochs a model: long enough (seconds a step) that the throttled dashboard shows the bar part-way on a fast machine.
         int id = await host.SubmitAsync(StudioHost.TinySpec("browser-progress", generations: 2, epochs: 10));

@@ -39,10 +39,20 @@ public static class DeviceChoice
     /// </summary>
     public static string Describe(Device device)
     {
-        if (device.type != DeviceType.CPU) return device.ToString().ToUpperInvariant();
+        var (name, why) = Summarise(device);
+        return why is null ? name : $"{name[..^1]}: {why})";
+    }
+
+    /// <summary>
+    /// <see cref="Describe"/> in two parts, for a page with little room: the short name ("CPU (2 threads, oneDNN
+    /// convolutions off)") and the reason for what it says, if any (a sentence, for a tooltip); null when none.
+    /// </summary>
+    public static (string Name, string? Why) Summarise(Device device)
+    {
+        if (device.type != DeviceType.CPU) return (device.ToString().ToUpperInvariant(), null);
         var convolutions = CpuConvolutions.Configure();
         return convolutions.OneDnn
-            ? $"CPU ({get_num_threads()} threads)"
-            : $"CPU ({get_num_threads()} threads, oneDNN convolutions off: {convolutions.Reason})";
+            ? ($"CPU ({get_num_threads()} threads)", null)
+            : ($"CPU ({get_num_threads()} threads, oneDNN convolutions off)", convolutions.Reason);
     }
 }

@@ -33,7 +33,7 @@ public partial class Dashboard : IDisposable
     public static readonly TimeSpan OtherProcessInterval = TimeSpan.FromSeconds(2);
 
     // The device cannot change while the process lives, and resolving it loads libtorch: once is enough.
-    static readonly Lazy<string> device = new(() => DeviceChoice.Describe(DeviceChoice.Resolve("auto")));
+    static readonly Lazy<(string Name, string? Why)> device = new(() => DeviceChoice.Summarise(DeviceChoice.Resolve("auto")));
 
     [Inject] public required IDbContextFactory<StudioDb> DbFactory { get; init; }
     [Inject] public required TrainingBroadcaster Broadcaster { get; init; }
@@ -56,7 +56,7 @@ public partial class Dashboard : IDisposable
     ITimer? otherProcess;
     volatile bool otherProcessDue;
 
-    static string Device => device.Value;
+    static (string Name, string? Why) Device => device.Value;
 
     protected override async Task OnInitializedAsync()
     {
