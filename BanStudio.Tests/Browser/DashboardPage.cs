@@ -8,7 +8,7 @@ namespace BanStudio.Tests.Browser;
 /// <summary>What a person sees of one experiment's row on the dashboard, read from the page itself.</summary>
 public static class DashboardPage
 {
-    /// <summary>The row's progress bar (aria-valuenow / aria-valuemax), status chip and steps caption ("1/4 steps", not the ETA under it); null while the row is absent.</summary>
+    /// <summary>The row's progress bar (aria-valuenow / aria-valuemax), status chip and steps caption ("1/4 steps", not the ETA beside it); null while the row is absent.</summary>
     const string ReadRow = """
         name => {
           const row = [...document.querySelectorAll('tbody tr')]

@@ -65,21 +65,25 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         // even on a fast machine (with 300 a CI-like run had BAN-2's points before the test saw the teacher's first).
         await FillAsync(page, "dataset-trainSize", "1200");
         await FillAsync(page, "dataset-testSize", "100");
+        await Chromium.ScreenshotAsync(page, "wizard-dataset");
         await page.GetByTestId("wizard-next").ClickAsync();
         // 2. Teacher: the default WRN-10-1; its parameter count is shown.
         await Expect(page.GetByTestId("wizard-step-teacher")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("teacher-parameters")).Not.ToHaveAttributeAsync("data-count", "");
+        await Chromium.ScreenshotAsync(page, "wizard-teacher");
         await page.GetByTestId("wizard-next").ClickAsync();
         // 3. Students: 2 generations, CWTM and DKPP.
         await Expect(page.GetByTestId("wizard-step-students")).ToBeVisibleAsync();
         await FillAsync(page, "students-generations", "2");
         await page.GetByTestId("students-treatment-cwtm").ClickAsync();
         await page.GetByTestId("students-treatment-dkpp").ClickAsync();
+        await Chromium.ScreenshotAsync(page, "wizard-students");
         await page.GetByTestId("wizard-next").ClickAsync();
         // 4. Schedule: 2 epochs.
         await Expect(page.GetByTestId("wizard-step-schedule")).ToBeVisibleAsync();
         await FillAsync(page, "schedule-epochs", "2");
         await FillAsync(page, "schedule-batchSize", "50");
+        await Chromium.ScreenshotAsync(page, "wizard-schedule");
         await page.GetByTestId("wizard-next").ClickAsync();
         // 5. Review: the plan in order, then launch.
         await Expect(page.GetByTestId("wizard-step-review")).ToBeVisibleAsync();
@@ -131,6 +135,15 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         var details = await host.GetAsync(id);
         Assert.Equal("wizard-tiny", details.Name);
         Assert.All(details.Runs, r => Assert.Equal("completed", r.Status));
+
+        // Its spec downloads from the live page; "Edit as new" opens the wizard on the same design under a new name.
+        string spec = await DashboardPage.DownloadAsync(page, () => page.GetByTestId("spec-json-link").ClickAsync());
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(details.Spec), System.Text.Json.JsonSerializer.Serialize(System.Text.Json.JsonDocument.Parse(spec).RootElement));
+        await page.GetByTestId("edit-as-new-link").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($@"/experiments/new\?from={id}$"));
+        await Expect(page.GetByTestId("wizard-from")).ToContainTextAsync($"Started from experiment #{id}, wizard-tiny");
+        await Expect(page.GetByTestId("wizard-step-dataset")).ToBeVisibleAsync();
+        await Expect(page.Locator("input[data-testid=dataset-trainSize]")).ToHaveValueAsync("1200");
 
         // Compare, from the navigation: the Table 2 cells carry this experiment's numbers; both CSVs download.
         await Chromium.GoToAsync(page, new Uri(host.Address, $"/compare?ids={id}"));

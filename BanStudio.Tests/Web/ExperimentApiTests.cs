@@ -163,12 +163,32 @@ public sealed class ExperimentApiTests : IAsyncLifetime
         Assert.Equal(("completed", done.FinishedAt), (after.Status, after.FinishedAt));
     }
 
+    [Fact]
+    public async Task An_experiments_spec_downloads_as_the_file_it_was_submitted_as_and_posts_back_as_a_new_experiment()
+    {
+        string submitted = StudioHost.TinySpec("spec-round-trip", generations: 1);
+        int id = await _host.SubmitAsync(submitted);
+        using var response = await _host.Http.GetAsync($"/api/experiments/{id}/spec.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($"experiment-{id}-spec.json", response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName);
+        string json = await response.Content.ReadAsStringAsync();
+        var expected = BanStudio.Training.SpecJson.Parse<BanStudio.Training.Experiments.ExperimentSpec>(submitted, "spec");
+        var downloaded = BanStudio.Training.SpecJson.Parse<BanStudio.Training.Experiments.ExperimentSpec>(json, "spec");
+        Assert.Equal(BanStudio.Training.SpecJson.Write(expected), BanStudio.Training.SpecJson.Write(downloaded));
+
+        int again = await _host.SubmitAsync(json);
+        Assert.NotEqual(id, again);
+        Assert.Equal("spec-round-trip", (await _host.GetAsync(again)).Name);
+    }
+
     [Theory]
     [InlineData("GET", "/api/experiments/42")]
     [InlineData("POST", "/api/experiments/42/cancel")]
     [InlineData("POST", "/api/experiments/42/resume")]
     [InlineData("GET", "/api/experiments/42/results.csv")]
     [InlineData("GET", "/api/experiments/42/metrics.csv")]
+    [InlineData("GET", "/api/experiments/42/spec.json")]
     public async Task An_unknown_experiment_answers_404(string method, string path)
     {
         using var response = await _host.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
@@ -184,7 +204,7 @@ public sealed class ExperimentApiTests : IAsyncLifetime
             .Where(p => p.StartsWith("/api/experiments", StringComparison.Ordinal)).ToList();
         Assert.Equal(
             ["/api/experiments", "/api/experiments/{id}", "/api/experiments/{id}/cancel", "/api/experiments/{id}/metrics.csv",
-             "/api/experiments/{id}/results.csv", "/api/experiments/{id}/resume"],
+             "/api/experiments/{id}/results.csv", "/api/experiments/{id}/resume", "/api/experiments/{id}/spec.json"],
             paths.Order());
     }
 }

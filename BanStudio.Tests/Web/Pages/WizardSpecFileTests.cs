@@ -1,8 +1,11 @@
 using BanStudio.Training;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Models;
+using BanStudio.Web.Features.Experiments;
 using BanStudio.Web.Features.Experiments.Wizard;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 using static BanStudio.Tests.Web.Pages.WizardContext;
 
 namespace BanStudio.Tests.Web.Pages;
@@ -134,5 +137,58 @@ public sealed class WizardSpecFileTests : IAsyncDisposable
         AssertSameSpec(page.Instance.Model.Spec, read);
         Assert.Equal(SpecJson.Write(page.Instance.Model.Spec), json);
         Assert.Empty(ExperimentValidation.Validate(read));
+    }
+    [Fact]
+    public async Task Edit_as_new_opens_a_stored_experiment_in_every_step_under_a_new_name_and_launches_a_second_one()
+    {
+        var stored = SpecJson.Parse<ExperimentSpec>(CrossArchitectureSpec, "experiment spec");
+        var first = await new ExperimentSubmitter(_wizard.Pages.Bunit.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<BanStudio.Web.Infrastructure.Data.StudioDb>>(),
+            _wizard.Queue, _wizard.Pages.Bunit.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BanStudio.Web.Infrastructure.StudioOptions>>(),
+            TimeProvider.System).SubmitAsync(stored, CancellationToken.None);
+        int id = Assert.IsType<int>(first.Id);
+
+        _wizard.Pages.Bunit.Services.GetRequiredService<NavigationManager>().NavigateTo($"/experiments/new?from={id}");
+        var page = _wizard.Render();
+
+        page.WaitForAssertion(() => Assert.Equal("table5-tiny-2", page.Instance.Model.Spec.Name));
+        AssertSameSpec(stored with { Name = "table5-tiny-2" }, page.Instance.Model.Spec);
+        Assert.Contains($"Started from experiment #{id}, table5-tiny", page.Find("[data-testid=wizard-from]").TextContent);
+        Assert.Equal("400", Input(page, "dataset-trainSize").GetAttribute("value"));
+        GoTo(page, WizardStep.Review);
+        page.Find("[data-testid=wizard-launch]").Click();
+
+        // A second experiment with the same design; the first is unchanged.
+        await using var db = _wizard.Pages.NewDb();
+        page.WaitForAssertion(() => Assert.Equal(2, db.Experiments.Count()), TimeSpan.FromSeconds(10));
+        var rows = db.Experiments.OrderBy(e => e.Id).ToList();
+        Assert.Equal(("table5-tiny", "table5-tiny-2"), (rows[0].Name, rows[1].Name));
+        AssertSameSpec(stored, SpecJson.Parse<ExperimentSpec>(rows[0].SpecJson, "stored spec"));
+        AssertSameSpec(stored with { Name = "table5-tiny-2" }, SpecJson.Parse<ExperimentSpec>(rows[1].SpecJson, "stored spec"));
+    }
+
+    [Fact]
+    public void Edit_as_new_of_an_experiment_that_is_not_there_says_so_and_starts_from_the_defaults()
+    {
+        _wizard.Pages.Bunit.Services.GetRequiredService<NavigationManager>().NavigateTo("/experiments/new?from=41");
+        var page = _wizard.Render();
+        page.WaitForAssertion(() => Assert.Contains("There is no experiment #41", page.Find("[data-testid=wizard-from-problem]").TextContent));
+        AssertSameSpec(WizardModel.DefaultSpec, page.Instance.Model.Spec);
+        Assert.Empty(page.FindAll("[data-testid=wizard-from]"));
+    }
+
+    [Theory]
+    [InlineData("table5", "table5-2")]
+    [InlineData("table5-2", "table5-3")]
+    [InlineData("table5-99", "table5-100")]
+    [InlineData("fm-2026", "fm-2026-2")]
+    [InlineData("run -", "run --2")]
+    public void A_copy_is_named_with_the_next_number(string name, string copy) => Assert.Equal(copy, NewExperiment.NameOfCopy(name));
+
+    [Fact]
+    public void A_copy_of_a_name_of_100_characters_keeps_to_100()
+    {
+        string copy = NewExperiment.NameOfCopy(new string('a', 100));
+        Assert.Equal(new string('a', 98) + "-2", copy);
+        Assert.DoesNotContain(ExperimentValidation.Validate(WizardModel.DefaultSpec with { Name = copy }), e => e.Field == "name");
     }
 }

@@ -20,6 +20,7 @@ public static class ExperimentExports
     {
         group.MapGet("/{id:int}/results.csv", Results).WithSummary("One row per finished run, the columns of the runner's results.csv");
         group.MapGet("/{id:int}/metrics.csv", Metrics).WithSummary("One row per epoch of every run");
+        group.MapGet("/{id:int}/spec.json", Spec).WithSummary("The experiment's spec, the file `run` and the wizard's upload read");
     }
 
     static async Task<Results<FileContentHttpResult, NotFound>> Results(int id, StudioDb db, CancellationToken ct)
@@ -30,6 +31,14 @@ public static class ExperimentExports
         // A run still training has no result yet; the runner's file leaves it out too.
         ResultsCsv.Write(text, runs.Select(ExperimentRecorder.ToModelResult).OfType<ModelResult>());
         return Csv(text, $"experiment-{id}-results.csv");
+    }
+
+    /// <summary>The spec as stored (what the queue runs), to run elsewhere with <c>run</c> or to edit and upload.</summary>
+    static async Task<Results<FileContentHttpResult, NotFound>> Spec(int id, StudioDb db, CancellationToken ct)
+    {
+        var json = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).FirstOrDefaultAsync(ct);
+        if (json is null) return TypedResults.NotFound();
+        return TypedResults.File(Encoding.UTF8.GetBytes(json + "\n"), "application/json; charset=utf-8", $"experiment-{id}-spec.json");
     }
 
     static async Task<Results<FileContentHttpResult, NotFound>> Metrics(int id, StudioDb db, CancellationToken ct)

@@ -56,6 +56,12 @@ public partial class NewExperiment : IDisposable
 
     public WizardModel Model { get; } = new(WizardModel.DefaultSpec);
 
+    /// <summary><c>?from=N</c>: start from experiment N's spec (the live page's "Edit as new") instead of the defaults.</summary>
+    [SupplyParameterFromQuery(Name = "from")] public int? From { get; set; }
+
+    (int Id, string Name)? startedFrom;
+    string? fromProblem;
+
     MudStepper? stepper;
     int activeIndex;
     IReadOnlyList<DatasetEntry> datasets = [];
@@ -82,6 +88,41 @@ public partial class NewExperiment : IDisposable
         // Images first (built-in first), then the language models' corpora (built-in text first).
         datasets = [.. catalog.List(), .. Datasets.TextDatasetEntries.List(catalog)];
         Model.Changed += OnModelChanged;
+    }
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (From is not { } id) return;
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var source = await db.Experiments.AsNoTracking().Where(e => e.Id == id).Select(e => new { e.Name, e.SpecJson }).FirstOrDefaultAsync();
+        if (source is null)
+        {
+            fromProblem = $"There is no experiment #{id} (it may have been deleted); the wizard starts from its defaults.";
+            return;
+        }
+        try
+        {
+            var spec = SpecJson.Parse<ExperimentSpec>(source.SpecJson, "stored spec");
+            Model.Replace(spec with { Name = NameOfCopy(spec.Name) });
+            startedFrom = (id, source.Name);
+        }
+        catch (SpecValidationException e)
+        {
+            fromProblem = $"Experiment #{id}'s spec could not be read ({string.Join("; ", e.Errors.Select(x => $"{x.Field}: {x.Message}"))}); the wizard starts from its defaults.";
+        }
+    }
+
+    /// <summary>
+    /// The name a copy gets: "name-2" for "name", "name-3" for "name-2" (a small trailing number counts on; a large one,
+    /// like a year, is part of the name), within the 100 characters a name may have.
+    /// </summary>
+    public static string NameOfCopy(string name)
+    {
+        var numbered = System.Text.RegularExpressions.Regex.Match(name, "^(.*\\S)-([1-9][0-9]?)$");
+        string stem = numbered.Success ? numbered.Groups[1].Value : name.TrimEnd();
+        int next = numbered.Success ? int.Parse(numbered.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) + 1 : 2;
+        string suffix = $"-{next}";
+        return (stem.Length + suffix.Length > 100 ? stem[..(100 - suffix.Length)] : stem) + suffix;
     }
 
     void OnModelChanged()
