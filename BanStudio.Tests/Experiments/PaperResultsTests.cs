@@ -100,4 +100,34 @@ public class PaperResultsTests
         Assert.False(banL.Numbers.ContainsKey("Ens*2"));
         Assert.Equal(16.93, banL.Numbers["BAN+L"].Value); // the treatment's objective does not depend on it
     }
+    [Fact]
+    public void A_student_that_differs_from_its_teacher_only_by_name_is_born_again_and_keeps_the_paper_row()
+    {
+        var unnamed = ModelPresets.DenseNet90_60 with { Name = null };
+        Assert.NotEqual<ModelSpec>(ModelPresets.DenseNet90_60, unnamed); // records compare names too
+        Assert.True(unnamed.SameArchitecture(ModelPresets.DenseNet90_60));
+        var spec = Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60, unnamed);
+        Assert.False(spec.IsCrossArchitecture);
+        Assert.Equal(16.62, PaperResults.Find(spec)!.Numbers["BAN-1"].Value);
+
+        // A different layout still is a cross-architecture student, named or not.
+        var wider = unnamed with { Growth = 61 };
+        Assert.False(wider.SameArchitecture(ModelPresets.DenseNet90_60));
+        Assert.True(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60, wider).IsCrossArchitecture);
+    }
+
+    [Fact]
+    public void A_BAN_ResNet_built_on_the_unnamed_layout_of_its_teacher_is_accepted_and_one_on_another_layout_is_not()
+    {
+        var student = (BanResNetSpec)ModelPresets.Get("BAN-Pre-ResNet-14-0.5");
+        var onUnnamed = student with { Teacher = student.Teacher with { Name = null } };
+        var spec = Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60, onUnnamed);
+        Assert.DoesNotContain(ExperimentValidation.Validate(spec, checkFiles: false), e => e.Field == "student.teacher");
+        Assert.True(spec.IsCrossArchitecture);
+        Assert.Equal(18.8, PaperResults.Find(spec)!.Numbers["BAN-1"].Value);
+
+        var onOther = student with { Teacher = student.Teacher with { Growth = 61 } };
+        Assert.Contains(ExperimentValidation.Validate(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60, onOther), checkFiles: false),
+            e => e.Field == "student.teacher");
+    }
 }

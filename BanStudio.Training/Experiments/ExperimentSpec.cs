@@ -59,5 +59,5 @@ public sealed record ExperimentSpec
 
     /// <summary>True when students differ from the teacher in architecture (section 3.4, Table 3 right column, Table 5).</summary>
     [NotWritten]
-    public bool IsCrossArchitecture => Student is not null && Student != Teacher;
+    public bool IsCrossArchitecture => Student is not null && !Student.SameArchitecture(Teacher);
 }

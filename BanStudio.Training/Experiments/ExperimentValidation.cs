@@ -107,7 +107,7 @@ public static class ExperimentValidation
     {
         if (student is BanResNetSpec banResNet && teacher is not DenseNetSpec)
             yield return new("student", $"{banResNet.DisplayName} is built to match a DenseNet teacher's stage shapes and share its conv1 and fc-output; the teacher is {teacher.DisplayName}. Use a DenseNet teacher, or a wide-resnet / preact-resnet student");
-        else if (student is BanResNetSpec b && teacher is DenseNetSpec d && b.Teacher != d)
+        else if (student is BanResNetSpec b && teacher is DenseNetSpec d && !b.Teacher.SameArchitecture(d))
             yield return new("student.teacher", $"{b.DisplayName} matches the stage shapes of {b.Teacher.DisplayName}, but the teacher is {d.DisplayName}; set student.teacher to the same DenseNet as the teacher");
     }
 

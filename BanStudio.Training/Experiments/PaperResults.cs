@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using BanStudio.Training.Data;
 using BanStudio.Training.Models;
 
@@ -191,19 +190,5 @@ public static class PaperResults
     /// named "DenseNet-90-60" does not.
     /// </summary>
     static bool SameArchitecture(ModelSpec spec, string presetName) =>
-        ModelPresets.Find(presetName) is { } preset && JsonNode.DeepEquals(Unnamed(spec), Unnamed(preset));
-
-    static JsonNode? Unnamed(ModelSpec spec)
-    {
-        var node = JsonNode.Parse(SpecJson.Write<ModelSpec>(spec));
-        Strip(node);
-        return node;
-
-        static void Strip(JsonNode? n)
-        {
-            if (n is not JsonObject o) return;
-            o.Remove("name");
-            foreach (var (_, child) in o) Strip(child);
-        }
-    }
+        ModelPresets.Find(presetName) is { } preset && spec.SameArchitecture(preset);
 }

@@ -26,6 +26,28 @@ public abstract record ModelSpec
     public abstract IReadOnlyList<SpecError> Validate();
 
     /// <summary>
+    /// Whether <paramref name="other"/> builds the same network: equal as spec JSON once every "name" is left out, so
+    /// the preset "DenseNet-90-60" and an unnamed DenseNet of that layout are one architecture (record equality, which
+    /// compares names too, would call a student of the teacher's layout cross-architecture).
+    /// </summary>
+    public bool SameArchitecture(ModelSpec? other) =>
+        other is not null && (Equals(other) || System.Text.Json.Nodes.JsonNode.DeepEquals(Unnamed(this), Unnamed(other)));
+
+    static System.Text.Json.Nodes.JsonNode? Unnamed(ModelSpec spec)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(SpecJson.Write<ModelSpec>(spec));
+        Strip(node);
+        return node;
+
+        static void Strip(System.Text.Json.Nodes.JsonNode? n)
+        {
+            if (n is not System.Text.Json.Nodes.JsonObject o) return;
+            o.Remove("name");
+            foreach (var (_, child) in o) Strip(child);
+        }
+    }
+
+    /// <summary>
     /// Builds a freshly initialised network for this data shape (validates first).
     /// With a <paramref name="seed"/> the initial weights depend on it alone (two builds with one
     /// seed on one device are identical); without one they come from torch's global generator,

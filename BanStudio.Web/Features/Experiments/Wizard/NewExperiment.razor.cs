@@ -152,7 +152,7 @@ public partial class NewExperiment : IDisposable
     void SetTeacher(ModelSpec teacher) => Model.Update(s => s with
     {
         Teacher = teacher,
-        Student = s.Student is BanResNetSpec b && teacher is DenseNetSpec d && b.Teacher == s.Teacher ? b with { Teacher = d } : s.Student,
+        Student = s.Student is BanResNetSpec b && teacher is DenseNetSpec d && b.Teacher.SameArchitecture(s.Teacher) ? b with { Teacher = d } : s.Student,
     });
 
     /// <summary>A file that is not a spec (bad JSON, an unknown field or family) is refused whole; one that parses fills every step.</summary>
