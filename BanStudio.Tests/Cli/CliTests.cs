@@ -31,6 +31,31 @@ public sealed class CliTests : IDisposable
         Assert.Contains(output.Split('\n'), l => l.StartsWith("DenseNet-BC-100-12 ", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("table 2: densenet/cifar", "table-2--densenet-cifar")]
+    [InlineData("..", "unnamed--")]
+    [InlineData(".", "unnamed-")]
+    [InlineData("experiment-12", "run-experiment-12")]
+    [InlineData("experiment-12b", "experiment-12b")]
+    [InlineData("v1.2", "v1.2")]
+    public void A_run_folder_name_stays_inside_the_runs_folder_and_off_the_apps_own(string name, string slug) =>
+        Assert.Equal(slug, SpecFiles.Slug(name));
+
+    [Fact]
+    public async Task Numbers_are_printed_the_same_under_a_locale_with_a_decimal_comma()
+    {
+        // A process of its own: the culture comes from the environment at start-up.
+        var start = CliRun.Process("models");
+        start.Environment["LANG"] = start.Environment["LC_ALL"] = "de_DE.UTF-8";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(process.ExitCode == 0, await error);
+        var line = (await output).Split('\n').Single(l => l.StartsWith("WRN-28-10 ", StringComparison.Ordinal));
+        Assert.Equal(["WRN-28-10", "36.48M", "36.54M"], line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task Train_rejects_a_bad_spec_before_training_naming_each_field()
     {

@@ -41,9 +41,17 @@ public static class SpecFiles
         }
     }
 
-    /// <summary>A name safe to use as a folder name.</summary>
-    public static string Slug(string name) =>
-        new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '-').ToArray());
+    /// <summary>
+    /// A name safe to use as a folder name inside the runs folder: letters, digits, '-', '_' and '.', never "." or ".."
+    /// (which would put the files in the runs folder itself or above it), and never the app's own "experiment-N"
+    /// (<see cref="Infrastructure.StudioOptions.ExperimentFolder"/>), whose deletion removes that folder.
+    /// </summary>
+    public static string Slug(string name)
+    {
+        string slug = new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '-').ToArray());
+        if (slug.Trim('.').Length == 0) return "unnamed" + slug.Replace('.', '-');
+        return System.Text.RegularExpressions.Regex.IsMatch(slug, "^experiment-[0-9]+$") ? "run-" + slug : slug;
+    }
 
     /// <summary>A short hash of the canonical JSON: a checkpoint made for another spec is never resumed.</summary>
     public static string Fingerprint<T>(T spec) =>

@@ -93,7 +93,11 @@ public partial class Dashboard : IDisposable
             if (e is ExperimentDeleted) selected.Remove(id);
             if (e is ExperimentEnded or ExperimentQueued or ExperimentDeleted) { progress.Remove(id); continue; }
             if (!progress.TryGetValue(id, out var tracker))
-                progress[id] = tracker = await TrackerAsync(id);
+            {
+                // Deleted since (its ExperimentDeleted follows in this batch or the next): nothing to track.
+                if (await TrackerAsync(id) is not { } added) continue;
+                progress[id] = tracker = added;
+            }
             tracker.Apply(e);
         }
         if (reread || otherProcessDue)
@@ -104,11 +108,12 @@ public partial class Dashboard : IDisposable
         StateHasChanged();
     }
 
-    /// <summary>An experiment seen training for the first time since the page opened: its plan and what it already finished.</summary>
-    async Task<LiveProgress> TrackerAsync(int id)
+    /// <summary>An experiment seen training for the first time since the page opened: its plan and what it already finished; null when it is gone.</summary>
+    async Task<LiveProgress?> TrackerAsync(int id)
     {
         await using var db = await DbFactory.CreateDbContextAsync(disposed.Token);
-        string spec = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).SingleAsync(disposed.Token);
+        string? spec = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).SingleOrDefaultAsync(disposed.Token);
+        if (spec is null) return null;
         var done = await db.Runs.Where(r => r.ExperimentId == id && (r.Status == RunStatus.Completed || r.Status == RunStatus.Failed))
             .Select(r => r.Key).ToListAsync(disposed.Token);
         return new LiveProgress(ExperimentPlan.Create(SpecJson.Parse<ExperimentSpec>(spec, "experiment spec")), done);

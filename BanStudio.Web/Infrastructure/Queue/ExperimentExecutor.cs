@@ -46,9 +46,10 @@ public sealed class ExperimentExecutor(
         };
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(ct);
-        // The default folder is named after the id, known only once the row is stored.
+        // The default folder is named after the id, known only once the row is stored. The row exists now: a request
+        // aborted at this point must not leave it queued without a folder, so this write is not cancelled.
         experiment.Folder = folder(experiment.Id);
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesAsync(CancellationToken.None);
         return experiment;
     }
 
