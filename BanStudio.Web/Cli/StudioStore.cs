@@ -49,10 +49,20 @@ public static class StudioStore
         }
         if (previous.Status == ExperimentStatus.Running)
             warn($"experiment {previous.Id} was still marked running in {folder}, by a process that is gone: resuming it");
+        // Only if nobody changed it since it was read: the app may have resumed it meanwhile, and two trainings of
+        // one folder would overwrite each other.
+        var (seen, owner) = (previous.Status, previous.Owner);
+        int taken = await db.Experiments.Where(e => e.Id == previous.Id && e.Status == seen && e.Owner == owner)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.Status, ExperimentStatus.Queued).SetProperty(e => e.Reason, (string?)null)
+                .SetProperty(e => e.FinishedAt, (DateTimeOffset?)null), ct);
+        if (taken == 0)
+        {
+            warn($"experiment {previous.Id} in {folder} changed while this run was starting (the app resumed or deleted it?): run again once it is stopped, or give this run another --out folder");
+            return null;
+        }
         previous.Status = ExperimentStatus.Queued;
         previous.Reason = null;
         previous.FinishedAt = null;
-        await db.SaveChangesAsync(ct);
         return previous;
     }
 }
