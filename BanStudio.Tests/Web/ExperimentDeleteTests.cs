@@ -86,4 +86,23 @@ public sealed class ExperimentDeleteTests : IDisposable
         using var gone = await host.Http.GetAsync($"/api/experiments/{id}");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
+    [Fact]
+    public async Task An_experiment_stored_without_a_folder_is_deleted_with_nothing_on_disk_to_remove()
+    {
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        var dbFactory = host.App.Services.GetRequiredService<IDbContextFactory<StudioDb>>();
+        int id;
+        await using (var db = await dbFactory.CreateDbContextAsync())
+        {
+            var experiment = new Experiment { Name = "no-folder", SpecJson = "{}", Status = ExperimentStatus.Cancelled, TotalSteps = 2, CreatedAt = DateTimeOffset.UtcNow };
+            db.Experiments.Add(experiment);
+            await db.SaveChangesAsync();
+            id = experiment.Id;
+        }
+        Assert.Equal("", (await host.GetAsync(id)).Folder);
+
+        using var deleted = await host.Http.DeleteAsync($"/api/experiments/{id}");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Null((await deleted.Content.ReadFromJsonAsync<DeletedExperiment>())!.FilesKept);
+    }
 }

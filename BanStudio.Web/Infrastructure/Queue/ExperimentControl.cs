@@ -95,6 +95,7 @@ public sealed class ExperimentControl(
     /// <summary>Deletes the experiment's own folder under the runs folder; anything else (a CLI run's --out) is left alone and said so.</summary>
     string? RemoveFolder(int id, string folder)
     {
+        if (string.IsNullOrWhiteSpace(folder)) return null; // stored before it got a folder: nothing on disk
         string own = options.Value.ExperimentFolder(id);
         string full = Path.GetFullPath(folder);
         if (!string.Equals(full.TrimEnd(Path.DirectorySeparatorChar), own, StringComparison.Ordinal))
