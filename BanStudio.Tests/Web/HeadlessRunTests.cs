@@ -66,8 +66,7 @@ public sealed class HeadlessRunTests : IDisposable
 
         // Marked running by a process that is alive (another CLI, or the app): a second run refuses and touches nothing.
         using var sleeper = System.Diagnostics.Process.Start("sleep", "60");
-        string owner = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{sleeper.Id}@{sleeper.StartTime.ToUniversalTime().Ticks}");
+        string owner = BanStudio.Web.Infrastructure.Data.ProcessOwner.Of(sleeper.Id)!;
         using (var mark = connection.CreateCommand())
         {
             mark.CommandText = "UPDATE Experiments SET Status = 'running', Owner = $owner";

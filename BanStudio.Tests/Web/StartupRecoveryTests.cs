@@ -106,4 +106,29 @@ public sealed class StartupRecoveryTests : IDisposable
             await Task.Delay(100);
         }
     }
+    [Fact]
+    public async Task A_process_is_told_alive_by_its_pid_and_start_and_dead_once_it_has_ended()
+    {
+        // A name with a space and parentheses: the owner is read past the process's name in /proc/PID/stat.
+        string sleeper = Path.Combine(_folder.Path, "sl) (eep");
+        File.CreateSymbolicLink(sleeper, "/bin/sleep");
+        using var child = System.Diagnostics.Process.Start(sleeper, "60");
+        try
+        {
+            string owner = ProcessOwner.Of(child.Id)!;
+            Assert.StartsWith($"{child.Id}@", owner);
+            Assert.True(ProcessOwner.IsAlive(owner));
+            Assert.True(ProcessOwner.IsAlive(ProcessOwner.Current));
+            // The same pid with another start is a reused id: not the owner.
+            Assert.False(ProcessOwner.IsAlive($"{child.Id}@j1"));
+            Assert.False(ProcessOwner.IsAlive($"{child.Id}@0"));
+        }
+        finally
+        {
+            child.Kill();
+            await child.WaitForExitAsync();
+        }
+        Assert.False(ProcessOwner.IsAlive(ProcessOwner.Of(child.Id) ?? $"{child.Id}@j1"));
+        Assert.Null(ProcessOwner.Of(child.Id));
+    }
 }
