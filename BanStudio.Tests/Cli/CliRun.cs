@@ -29,4 +29,13 @@ public static class CliRun
         foreach (string arg in args) start.ArgumentList.Add(arg);
         return start;
     }
+    /// <summary>Runs a <see cref="Process(string[])"/> (its environment set as the test needs) to its end, at most 3 minutes.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunProcessAsync(ProcessStartInfo start)
+    {
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (process.ExitCode, await output, await error);
+    }
 }

@@ -47,12 +47,9 @@ public sealed class CliTests : IDisposable
         // A process of its own: the culture comes from the environment at start-up.
         var start = CliRun.Process("models");
         start.Environment["LANG"] = start.Environment["LC_ALL"] = "de_DE.UTF-8";
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(process.ExitCode == 0, await error);
-        var line = (await output).Split('\n').Single(l => l.StartsWith("WRN-28-10 ", StringComparison.Ordinal));
+        var (code, output, error) = await CliRun.RunProcessAsync(start);
+        Assert.True(code == 0, error);
+        var line = output.Split('\n').Single(l => l.StartsWith("WRN-28-10 ", StringComparison.Ordinal));
         Assert.Equal(["WRN-28-10", "36.48M", "36.54M"], line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BanStudio.Tests.Data;
 using BanStudio.Training.Training;
 
@@ -81,10 +80,6 @@ public sealed class LibTorchFolderTests : IDisposable
     {
         var start = CliRun.Process(args);
         start.Environment[LibTorchFolder.Variable] = libtorch;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        return (process.ExitCode, await output, await error);
+        return await CliRun.RunProcessAsync(start);
     }
 }
