@@ -51,8 +51,9 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
         // Every step of the plan is listed, the ones not started yet too.
         Assert.Equal(["seed-1/teacher", "seed-1/ban-1", "seed-1/ban-2", "seed-1/ens-2"], page.FindAll("[data-testid=run-key]").Select(c => c.TextContent.Trim()));
         Assert.Equal(["running", "not started", "not started", "not started"], page.FindAll("[data-testid=run-status]").Select(c => c.TextContent.Trim()));
-        // Its Compare view and its two exports are one click away.
-        Assert.Equal([$"/compare?ids={_id}", $"/api/experiments/{_id}/results.csv", $"/api/experiments/{_id}/metrics.csv"],
+        // Its Compare view, its two exports, its spec and a copy of it in the wizard are one click away.
+        Assert.Equal([$"/compare?ids={_id}", $"/api/experiments/{_id}/results.csv", $"/api/experiments/{_id}/metrics.csv",
+                      $"/api/experiments/{_id}/spec.json", $"/experiments/new?from={_id}"],
             page.FindAll("[data-testid=experiment-links] a").Select(a => a.GetAttribute("href")));
     }
 
