@@ -142,9 +142,8 @@ public sealed class WizardSpecFileTests : IAsyncDisposable
     public async Task Edit_as_new_opens_a_stored_experiment_in_every_step_under_a_new_name_and_launches_a_second_one()
     {
         var stored = SpecJson.Parse<ExperimentSpec>(CrossArchitectureSpec, "experiment spec");
-        var first = await new ExperimentSubmitter(_wizard.Pages.Bunit.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<BanStudio.Web.Infrastructure.Data.StudioDb>>(),
-            _wizard.Queue, _wizard.Pages.Bunit.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BanStudio.Web.Infrastructure.StudioOptions>>(),
-            TimeProvider.System).SubmitAsync(stored, CancellationToken.None);
+        // Submitted as the API and the wizard's Launch do, with the page's own store, queue and options.
+        var first = await ActivatorUtilities.CreateInstance<ExperimentSubmitter>(_wizard.Pages.Bunit.Services).SubmitAsync(stored, CancellationToken.None);
         int id = Assert.IsType<int>(first.Id);
 
         _wizard.Pages.Bunit.Services.GetRequiredService<NavigationManager>().NavigateTo($"/experiments/new?from={id}");
