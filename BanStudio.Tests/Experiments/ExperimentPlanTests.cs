@@ -36,6 +36,29 @@ public class ExperimentPlanTests
     }
 
     [Fact]
+    public void The_baseline_trains_the_students_network_from_labels_and_waits_for_the_teacher_only_to_share_its_layers()
+    {
+        var spec = new ExperimentSpec { Teacher = Teacher, Student = new WideResNetSpec(16, 2), Generations = 2, Treatments = [Treatment.Cwtm] };
+        var plain = ExperimentPlan.Create(spec);
+        var withBaseline = ExperimentPlan.Create(spec with { Treatments = [Treatment.Cwtm, Treatment.Baseline] });
+
+        var baseline = withBaseline.Steps.Single(s => s.Column == "Baseline");
+        Assert.Equal(("seed-1/baseline", StepKind.Train, ObjectiveKind.Label, 1), (baseline.Key, baseline.Kind, baseline.Objective, baseline.Generation));
+        Assert.Equal(spec.Student, baseline.Model);
+        Assert.Null(baseline.TeacherKey); // learns from nobody: it trains even when the teacher failed
+        // Asking for it changes no other step's seed (so their finished results stay valid).
+        Assert.Equal(plain.Steps.Select(s => (s.Key, s.ModelSeed)), withBaseline.Steps.Where(s => s != baseline).Select(s => (s.Key, s.ModelSeed)));
+        Assert.DoesNotContain(baseline.ModelSeed, plain.Steps.Select(s => s.ModelSeed));
+        Assert.Equal(["Teacher", "Baseline", "CWTM", "BAN-1", "BAN-2", "Ens*2"], withBaseline.Columns);
+
+        // A BAN-ResNet baseline takes the teacher's frozen conv1 and fc-output, so it needs the trained teacher.
+        var banResNet = ExperimentPlan.Create(spec with { Student = new BanResNetSpec(Teacher, ResidualBlock.Wide, 1, 1), Treatments = [Treatment.Baseline] })
+            .Steps.Single(s => s.Column == "Baseline");
+        Assert.Equal(("seed-1/teacher", ObjectiveKind.Label), (banResNet.TeacherKey, banResNet.Objective));
+        Assert.Equal([Treatment.Baseline], SpecJson.Parse<ExperimentSpec>("""{"teacher": {"family": "densenet", "depth": 40, "growth": 12}, "treatments": ["baseline"]}""", "spec").Treatments);
+    }
+
+    [Fact]
     public void Ensembles_average_consecutive_generations_and_may_include_the_teacher()
     {
         var spec = new ExperimentSpec { Teacher = Teacher, Generations = 3 };

@@ -106,9 +106,10 @@ public sealed class ExperimentRunnerTests() : BuiltinDataTests(1, 600, 200, "ban
     {
         var teacherSpec = new DenseNetSpec(10, 6);
         var studentSpec = new BanResNetSpec(teacherSpec, ResidualBlock.Wide, 1, 1);
-        var runner = new ExperimentRunner(Spec(teacherSpec, studentSpec, generations: 1, treatments: []), _dir);
+        var runner = new ExperimentRunner(Spec(teacherSpec, studentSpec, generations: 1, treatments: [Treatment.Baseline]), _dir);
         var outcome = runner.Run(_data);
         Assert.True(outcome.Status == TrainingStatus.Completed, outcome.Reason);
+        Assert.Equal(["Teacher", "BAN-1", "Baseline"], outcome.Results.Select(r => r.Column));
 
         using var teacher = teacherSpec.Build(_data.Shape);
         Checkpoint.LoadWeights(Path.Combine(_dir, "seed-3/teacher", Checkpoint.FileName), teacher);
@@ -125,6 +126,18 @@ public sealed class ExperimentRunnerTests() : BuiltinDataTests(1, 600, 200, "ban
         var init = initial.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         Assert.NotEmpty(body);
         Assert.True(body.Count(p => !Same(p.parameter, init[p.name])) >= body.Count - 2, "the student's own layers did not train");
+
+        // Table 5's Baseline: the same student from labels only, sharing the same frozen layers; it differs from BAN-1
+        // in the loss (and its seed), so it ends elsewhere.
+        var baselineResult = outcome.Results.Single(r => r.Column == "Baseline");
+        Assert.Equal(("label", "seed-3/teacher"), (baselineResult.Objective, baselineResult.TeacherKey));
+        Assert.Equal(outcome.Results[0].FinalTestError, baselineResult.TeacherFinalTestError);
+        using var baseline = studentSpec.Build(_data.Shape);
+        Checkpoint.LoadWeights(Path.Combine(_dir, "seed-3/baseline", Checkpoint.FileName), baseline);
+        AssertSame(teacher.Stem, baseline.Stem);
+        AssertSame(teacher.Classifier, baseline.Classifier);
+        var baselineBody = baseline.named_parameters().Where(p => body.Any(b => b.name == p.name)).ToList();
+        Assert.Contains(baselineBody, p => !Same(p.parameter, body.Single(b => b.name == p.name).parameter));
     }
 
     [Fact]

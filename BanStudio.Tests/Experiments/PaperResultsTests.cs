@@ -74,6 +74,23 @@ public class PaperResultsTests
         var row = PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60, student))!;
         Assert.Equal(new PaperNumber(17.13, "Table 5"), row.Numbers["BAN-1"]);
         Assert.Equal(new PaperNumber(17.69, "Table 2"), row.Numbers["Teacher"]);
+        // Table 5's Baseline: the same student trained from labels.
+        Assert.Equal(new PaperNumber(19.63, "Table 5"), row.Numbers["Baseline"]);
+    }
+
+    [Fact]
+    public void Table_5s_baseline_is_trained_from_labels_so_it_stays_the_papers_at_any_temperature_and_Pre_ResNet_1001_has_only_it()
+    {
+        var student = ModelPresets.Get("BAN-Pre-ResNet-14-1");
+        var hot = PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60, student) with { Temperature = 3 })!;
+        Assert.Equal(["Baseline", "Teacher"], hot.Numbers.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(18.84, hot.Numbers["Baseline"].Value);
+
+        var classical = PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60, new PreResNetSpec(1001)))!;
+        Assert.Equal(new PaperNumber(22.71, "Table 5"), classical.Numbers["Baseline"]);
+        Assert.False(classical.Numbers.ContainsKey("BAN-1")); // the paper trained no BAN of it ("/")
+        // Born again (no student), DenseNet-90-60 has Table 2's row, which has no baseline.
+        Assert.False(PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60))!.Numbers.ContainsKey("Baseline"));
     }
 
     [Fact]

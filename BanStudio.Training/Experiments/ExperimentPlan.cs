@@ -23,12 +23,20 @@ public sealed record PlanStep(
 {
     /// <summary>Folder of this step inside the experiment's folder, e.g. "seed-1/ban-2".</summary>
     public string Folder => Key;
+
+    /// <summary>
+    /// True when the step learns from <see cref="TeacherKey"/>'s outputs; false for a label-trained step, including a
+    /// BAN-ResNet baseline, which takes its teacher's frozen conv1 and fc-output only.
+    /// </summary>
+    public bool LearnsFromTeacher => TeacherKey is not null && Objective != ObjectiveKind.Label;
 }
 
 /// <summary>The ordered list of trainings and ensemble evaluations an <see cref="ExperimentSpec"/> asks for.</summary>
 public sealed class ExperimentPlan
 {
     public const string TeacherColumn = "Teacher";
+    /// <summary>The students' network trained from labels (Table 5's "Baseline").</summary>
+    public const string BaselineColumn = "Baseline";
 
     ExperimentPlan(ExperimentSpec spec, IReadOnlyList<PlanStep> steps)
     {
@@ -49,20 +57,22 @@ public sealed class ExperimentPlan
         Treatment.BanPlusLabel => "BAN+L",
         Treatment.Cwtm => "CWTM",
         Treatment.Dkpp => "DKPP",
+        Treatment.Baseline => BaselineColumn,
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 
     public static string GenerationColumn(int generation) => $"BAN-{generation}";
     public static string EnsembleColumn(int size) => $"Ens*{size}";
 
-    /// <summary>Teacher, BAN, BAN+L, CWTM, DKPP, BAN-1..k, Ens*2..k: Table 2's order.</summary>
+    /// <summary>Teacher, Baseline, BAN, BAN+L, CWTM, DKPP, BAN-1..k, Ens*2..k: Table 2's order, with Table 5's Baseline before its BAN.</summary>
     public static int ColumnOrder(string column) => column switch
     {
         TeacherColumn => 0,
-        "BAN" => 1,
-        "BAN+L" => 2,
-        "CWTM" => 3,
-        "DKPP" => 4,
+        BaselineColumn => 1,
+        "BAN" => 2,
+        "BAN+L" => 3,
+        "CWTM" => 4,
+        "DKPP" => 5,
         _ when column.StartsWith("BAN-", StringComparison.Ordinal) => 100 + int.Parse(column[4..]),
         _ when column.StartsWith("Ens*", StringComparison.Ordinal) => 200 + int.Parse(column[4..]),
         _ => 1000,
@@ -93,6 +103,14 @@ public sealed class ExperimentPlan
 
             foreach (var treatment in spec.Treatments.Distinct())
             {
+                if (treatment == Treatment.Baseline)
+                {
+                    // Labels only; it waits for the teacher only when it takes the teacher's frozen conv1 and fc-output.
+                    bool shares = CrossArchitecture.SharesLayers(spec.Teacher, spec.StudentModel);
+                    steps.Add(new(prefix + "baseline", StepKind.Train, BaselineColumn, seed, ModelSeed(), 1, spec.StudentModel,
+                        ObjectiveKind.Label, shares ? teacherKey : null, []));
+                    continue;
+                }
                 var objective = treatment switch
                 {
                     Treatment.Ban => ObjectiveKind.Ban,

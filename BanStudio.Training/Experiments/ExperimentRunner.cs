@@ -136,7 +136,8 @@ public sealed class ExperimentRunner
         {
             var trainer = new Trainer(new TrainerOptions
             {
-                Model = model, Teacher = teacher, Objective = objective, Data = data, Schedule = Spec.Schedule,
+                // A baseline loads its teacher only for the shared layers: no teacher forward passes for a label loss.
+                Model = model, Teacher = objective.NeedsTeacher ? teacher : null, Objective = objective, Data = data, Schedule = Spec.Schedule,
                 Seed = step.ModelSeed, Device = device, Fingerprint = _fingerprints[step.Key],
                 CheckpointDirectory = Path.Combine(_directory, step.Folder),
             });

@@ -5,7 +5,7 @@ using BanStudio.Training.Training;
 
 namespace BanStudio.Training.Experiments;
 
-/// <summary>The treatments of Table 2 that learn from the teacher (besides the generation sequence).</summary>
+/// <summary>The treatments of Table 2 that learn from the teacher (besides the generation sequence), and Table 5's label-only baseline.</summary>
 public enum Treatment
 {
     /// <summary>"BAN": a BAN student of the teacher with its own seed, beside the sequence's BAN-1.</summary>
@@ -16,6 +16,12 @@ public enum Treatment
     [JsonStringEnumMemberName("cwtm")] Cwtm,
     /// <summary>"DKPP": teacher outputs with the non-argmax probabilities permuted (Eq. 11).</summary>
     [JsonStringEnumMemberName("dkpp")] Dkpp,
+    /// <summary>
+    /// "Baseline": the students' network trained from labels only, with its own seed (Table 5's Baseline column): the
+    /// control that tells what the teacher's outputs add. A BAN-ResNet baseline still shares the teacher's frozen
+    /// conv1 and fc-output (section 3.4), so that it differs from its BAN only in the loss.
+    /// </summary>
+    [JsonStringEnumMemberName("baseline")] Baseline,
 }
 
 /// <summary>

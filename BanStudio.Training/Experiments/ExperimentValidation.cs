@@ -28,7 +28,7 @@ public static class ExperimentValidation
         if (spec.Student is not null) errors.AddRange(Sized("student", spec.Student, spec.Dataset));
         if (spec.Generations is < 0 or > MaxGenerations)
             errors.Add(new("generations", $"must be between 0 and {MaxGenerations} (got {spec.Generations}); the paper trains up to 3"));
-        if (spec.Treatments is null) errors.Add(new("treatments", "must be a list (possibly empty) of: ban, ban+l, cwtm, dkpp"));
+        if (spec.Treatments is null) errors.Add(new("treatments", "must be a list (possibly empty) of: ban, ban+l, cwtm, dkpp, baseline"));
         if (spec.Generations == 0 && (spec.Treatments?.Length ?? 0) == 0)
             errors.Add(new("generations", "with no generations and no treatments only the teacher would train; ask for at least 1 generation or a treatment"));
         if (!(spec.Temperature > 0 && spec.Temperature <= 100))

@@ -158,6 +158,19 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_label_only_baseline_stands_above_the_treatments_with_no_edge_from_the_teacher()
+    {
+        var row = (await LoadAsync(1, 2)).Rows.Single();
+        row = row with { Cells = [.. row.Cells, new ComparisonCell("Baseline", [], null, null, 0, 0, null)] };
+        var lineage = Lineage.Of(row, ErrorView.Final);
+        var byId = lineage.Nodes.ToDictionary(n => n.Id);
+        Assert.Equal((LineageNodeKind.Baseline, 0, 0, "—"), (byId["Baseline"].Kind, byId["Baseline"].GridX, byId["Baseline"].GridY, byId["Baseline"].ValueText));
+        Assert.Equal((LineageNodeKind.Treatment, 0, 1), (byId["BAN"].Kind, byId["BAN"].GridX, byId["BAN"].GridY));
+        Assert.DoesNotContain(lineage.Edges, e => e.To == "Baseline" || e.From == "Baseline");
+        Assert.Contains(lineage.Edges, e => e is { From: "Teacher", To: "BAN" });
+    }
+
+    [Fact]
     public async Task An_ensemble_that_includes_the_teacher_draws_an_edge_from_it()
     {
         var row = (await LoadAsync(1)).Rows.Single() with { EnsembleIncludesTeacher = true };

@@ -3,6 +3,7 @@ using BanStudio.Training.Experiments;
 using BanStudio.Web.Features.Experiments.Wizard;
 using BanStudio.Web.Infrastructure;
 using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Queue;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
@@ -65,6 +66,36 @@ public sealed class WizardReviewTests : IAsyncDisposable
         // No model here has trained before: every time is the labelled guess.
         Assert.Contains("rough estimate", page.Find("[data-testid=review-total]").TextContent);
         Assert.All(rows.Where(r => r[2] is not ("Ens*2" or "Ens*3" or "Ens*4")), r => Assert.EndsWith("(rough)", r[6]));
+    }
+
+    [Fact]
+    public void Ticking_the_baseline_adds_a_label_trained_student_that_keeps_only_the_teachers_frozen_layers()
+    {
+        var page = _wizard.Render();
+        Upload(page, WizardSpecFileTests.CrossArchitectureSpec);
+        page.WaitForAssertion(() => Assert.Equal("table5-tiny", page.Instance.Model.Spec.Name));
+        GoTo(page, WizardStep.Students);
+        page.Find("input[data-testid=students-treatment-baseline]").Change(true);
+        page.WaitForAssertion(() => Assert.Equal([Treatment.BanPlusLabel, Treatment.Dkpp, Treatment.Baseline], page.Instance.Model.Spec.Treatments));
+        Assert.Contains("\"baseline\"", SpecJson.Write(page.Instance.Model.Spec));
+
+        GoTo(page, WizardStep.Review);
+        page.WaitForAssertion(() => Assert.Contains(PlanRows(page), r => r[1] == "seed-4/baseline"), TimeSpan.FromSeconds(10));
+        var rows = PlanRows(page);
+        var baseline = rows.Single(r => r[1] == "seed-4/baseline");
+        Assert.Equal(["Baseline", "BAN-Wide-ResNet-1-1/DenseNet-BC-22-12", "label", "labels (conv1 and fc-output of teacher)"], baseline[2..6]);
+        Assert.Equal("teacher", rows.Single(r => r[1] == "seed-4/dkpp")[5]);
+        Assert.Equal("labels", rows.Single(r => r[1] == "seed-4/teacher")[5]);
+
+        // Trained from labels, it runs no teacher forward: its rough time is below its BAN twin's.
+        var plan = ExperimentPlan.Create(page.Instance.Model.Spec);
+        var estimate = PlanEstimator.Estimate(plan, new Dictionary<string, Throughput>(), _ => 1_000_000);
+        double Seconds(string key) => estimate.Steps.Single(s => s.Step.Key == key).Seconds!.Value;
+        Assert.True(Seconds("seed-4/baseline") < Seconds("seed-4/ban-1"), $"{Seconds("seed-4/baseline")} vs {Seconds("seed-4/ban-1")}");
+        // The log line (live page and CLI) says the same.
+        string Log(string key) => StepText.Describe(plan.Steps.Single(s => s.Key == key));
+        Assert.Equal("BAN-Wide-ResNet-1-1/DenseNet-BC-22-12, label (conv1 and fc-output of seed-4/teacher)", Log("seed-4/baseline"));
+        Assert.EndsWith(", dkpp from seed-4/teacher", Log("seed-4/dkpp"));
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using BanStudio.Training.Experiments;
 
 namespace BanStudio.Web.Features.Compare;
 
-public enum LineageNodeKind { Teacher, Generation, Treatment, Ensemble }
+public enum LineageNodeKind { Teacher, Generation, Treatment, Ensemble, Baseline }
 
 /// <summary>A model of the lineage at grid position (Column, Row), with its error in the chosen view.</summary>
 public sealed record LineageNode(string Id, LineageNodeKind Kind, int GridX, int GridY, string ValueText, bool BestInRow);
@@ -14,7 +14,7 @@ public sealed record LineageEdge(string From, string To, bool IsEnsemble);
 /// <summary>
 /// The generation lineage of one configuration row, laid out on a grid: the sequence Teacher → BAN-1 → ... → BAN-k
 /// along the top; BAN, BAN+L, CWTM and DKPP, the treatments that learn from the teacher, stacked in a column to its
-/// left; each Ens*i below the generation that completes it, with an edge from every member (Eq. 4).
+/// left, under Table 5's label-only Baseline (no edge: it learns from nobody); each Ens*i below the generation that completes it, with an edge from every member (Eq. 4).
 /// </summary>
 public sealed record Lineage(IReadOnlyList<LineageNode> Nodes, IReadOnlyList<LineageEdge> Edges)
 {
@@ -24,7 +24,7 @@ public sealed record Lineage(IReadOnlyList<LineageNode> Nodes, IReadOnlyList<Lin
     public static Lineage Of(ComparisonRow row, ErrorView view)
     {
         var present = row.Cells.Select(c => c.Column).ToHashSet();
-        var treatments = new[] { "BAN", "BAN+L", "CWTM", "DKPP" }.Where(present.Contains).ToList();
+        var treatments = new[] { ExperimentPlan.BaselineColumn, "BAN", "BAN+L", "CWTM", "DKPP" }.Where(present.Contains).ToList();
         var generations = present.Where(c => c.StartsWith("BAN-", StringComparison.Ordinal))
             .OrderBy(ExperimentPlan.ColumnOrder).ToList();
         var ensembles = present.Where(c => c.StartsWith("Ens*", StringComparison.Ordinal)).OrderBy(ExperimentPlan.ColumnOrder).ToList();
@@ -42,8 +42,10 @@ public sealed record Lineage(IReadOnlyList<LineageNode> Nodes, IReadOnlyList<Lin
         nodes.Add(Node(ExperimentPlan.TeacherColumn, LineageNodeKind.Teacher, teacherX, 0));
         for (int i = 0; i < treatments.Count; i++)
         {
-            nodes.Add(Node(treatments[i], LineageNodeKind.Treatment, 0, i));
-            edges.Add(new(ExperimentPlan.TeacherColumn, treatments[i], false));
+            bool baseline = treatments[i] == ExperimentPlan.BaselineColumn;
+            nodes.Add(Node(treatments[i], baseline ? LineageNodeKind.Baseline : LineageNodeKind.Treatment, 0, i));
+            // The baseline learns from labels only: it stands beside the treatments with no edge from the teacher.
+            if (!baseline) edges.Add(new(ExperimentPlan.TeacherColumn, treatments[i], false));
         }
         string previous = ExperimentPlan.TeacherColumn;
         var xOf = new Dictionary<string, int> { [ExperimentPlan.TeacherColumn] = teacherX };

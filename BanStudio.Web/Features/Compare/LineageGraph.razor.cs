@@ -44,6 +44,7 @@ public partial class LineageGraph
         LineageNodeKind.Teacher => "var(--mud-palette-primary-hover)",
         LineageNodeKind.Generation => "var(--mud-palette-info-hover)",
         LineageNodeKind.Treatment => "var(--mud-palette-secondary-hover)",
+        LineageNodeKind.Baseline => "var(--mud-palette-action-disabled-background)",
         _ => "var(--mud-palette-tertiary-hover)",
     };
 
@@ -54,6 +55,7 @@ public partial class LineageGraph
         LineageNodeKind.Teacher => $"Teacher, trained from labels: {n.ValueText}",
         LineageNodeKind.Generation => $"{n.Id}, learns from the model on its left: {n.ValueText}",
         LineageNodeKind.Treatment => $"{n.Id}, learns from the teacher: {n.ValueText}",
+        LineageNodeKind.Baseline => $"Baseline, the students' network trained from labels only: {n.ValueText}",
         _ => $"{n.Id}, the softmax average of the models with arrows into it (Eq. 4): {n.ValueText}",
     };
 }

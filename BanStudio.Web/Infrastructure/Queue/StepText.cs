@@ -10,7 +10,7 @@ public static class StepText
     public static string Describe(PlanStep step) => step.Kind == StepKind.Ensemble
         ? $"softmax average of {string.Join(", ", step.Members)}"
         : $"{step.Model!.DisplayName}, {Training.Objectives.Objective.NameOf(step.Objective)}" +
-          (step.TeacherKey is null ? "" : $" from {step.TeacherKey}");
+          (step.TeacherKey is not { } teacher ? "" : step.LearnsFromTeacher ? $" from {teacher}" : $" (conv1 and fc-output of {teacher})");
 
     public static string Started(StepStarted s) => $"[{s.Index + 1}/{s.Total}] {s.Step.Key} ({s.Step.Column}, {Describe(s.Step)})";
 

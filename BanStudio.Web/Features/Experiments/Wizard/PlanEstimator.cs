@@ -71,8 +71,9 @@ public static class PlanEstimator
                 continue;
             }
             double cost = Cost(parameters(step.Model), shape);
-            // A student also runs its teacher forward on every batch: about a third of a training step.
-            var teacher = plan.Steps.FirstOrDefault(s => s.Key == step.TeacherKey)?.Model;
+            // A student also runs its teacher forward on every batch: about a third of a training step (a baseline,
+            // trained from labels, does not).
+            var teacher = !step.LearnsFromTeacher ? null : plan.Steps.FirstOrDefault(s => s.Key == step.TeacherKey)?.Model;
             if (teacher is not null) cost += Cost(parameters(teacher), shape) / 3;
             double roughRate = ReferenceRate * ReferenceCost / cost * Math.Max(1.0, Environment.ProcessorCount / (double)ReferenceCores)
                                * (gpu ? GpuSpeedUp : 1);

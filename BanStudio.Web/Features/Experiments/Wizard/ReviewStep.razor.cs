@@ -27,6 +27,16 @@ public partial class ReviewStep
 
     string DownloadName => $"{(string.IsNullOrWhiteSpace(Model.Spec.Name) ? "experiment" : string.Concat(Model.Spec.Name.Split(Path.GetInvalidFileNameChars())))}.json";
 
+    /// <summary>What a step learns from: "labels", its teacher's key ("teacher", "ban-1"), or an ensemble's members.</summary>
+    static string LearnsFrom(PlanStep step) => step switch
+    {
+        { Kind: StepKind.Ensemble } => "its members' predictions",
+        { LearnsFromTeacher: true } => step.TeacherKey!.Split('/')[^1],
+        // A BAN-ResNet baseline keeps its teacher only for the frozen conv1 and fc-output.
+        { TeacherKey: { } shared } => $"labels (conv1 and fc-output of {shared.Split('/')[^1]})",
+        _ => "labels",
+    };
+
     protected override async Task OnParametersSetAsync()
     {
         if (ReferenceEquals(planned, Model.Spec)) return;

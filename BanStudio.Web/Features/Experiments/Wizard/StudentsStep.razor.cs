@@ -39,6 +39,7 @@ public partial class StudentsStep
         Treatment.Ban => "the teacher's outputs, beside the sequence's BAN-1",
         Treatment.BanPlusLabel => "outputs and labels",
         Treatment.Cwtm => "labels weighted by the teacher's confidence (Eq. 10)",
+        Treatment.Baseline => "the students' network from labels only, the control (Table 5)",
         _ => "outputs with the non-argmax probabilities permuted (Eq. 11)",
     };
 }
