@@ -110,6 +110,50 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void The_paired_test_is_the_one_sample_test_of_the_differences_with_closed_form_p_values_at_one_and_two_df()
+    {
+        // Differences 0.9, 0.5, 0.9: mean 0.7667, sd 0.2309, t = 0.7667 / (0.2309 / √3) = 5.75, df 2, where
+        // Student's two-sided p is 1 − |t| / √(t² + 2).
+        var test = Statistics.Paired([(20.1, 19.2), (19.5, 19.0), (20.8, 19.9)]).Test!;
+        Assert.Equal((3, 2.0), (test.Pairs, test.DegreesOfFreedom));
+        Assert.Equal(0.7666666666666667, test.MeanDifference, 1e-12);
+        Assert.Equal(5.75, test.T, 1e-10);
+        Assert.Equal(1 - 5.75 / Math.Sqrt(5.75 * 5.75 + 2), test.PValue, 1e-12);
+        // df 1 (two pairs): Cauchy, p = 1 − (2/π) atan|t|. Differences 1 and 3: t = 2 / (√2 / √2) = 2.
+        var two = Statistics.Paired([(11.0, 10.0), (13.0, 10.0)]).Test!;
+        Assert.Equal(2, two.T, 1e-12);
+        Assert.Equal(1 - 2 / Math.PI * Math.Atan(2), two.PValue, 1e-12);
+        // Swapping the sides flips t and keeps p.
+        var swapped = Statistics.Paired([(19.2, 20.1), (19.0, 19.5), (19.9, 20.8)]).Test!;
+        Assert.Equal((-test.T, test.PValue), (swapped.T, swapped.PValue));
+    }
+
+    [Fact]
+    public void Pairing_finds_a_gain_that_every_seed_shows_when_the_seeds_spread_more_than_the_gain()
+    {
+        // Teachers spread by seed (16 to 20); each student is its teacher minus 0.3 to 0.5.
+        double[] teachers = [16.0, 18.0, 20.0, 17.0];
+        double[] students = [15.6, 17.7, 19.5, 16.6];
+        var welch = Statistics.Welch(teachers, students).Test!;
+        var paired = Statistics.Paired(teachers.Zip(students).ToList()).Test!;
+        Assert.True(welch.PValue > 0.5, $"Welch p {welch.PValue}");
+        Assert.True(paired.PValue < 0.01, $"paired p {paired.PValue}");
+    }
+
+    [Fact]
+    public void The_paired_test_says_why_it_has_no_p_value()
+    {
+        Assert.Contains("1 seed with both", Statistics.Paired([(18.0, 17.0)]).Reason);
+        Assert.Contains("0 seeds with both", Statistics.Paired([]).Reason);
+        Assert.Contains("exactly the same amount", Statistics.Paired([(18.0, 17.0), (19.0, 18.0)]).Reason);
+        // The same differences up to rounding (percentages of stored fractions): still no spread.
+        Assert.Contains("exactly the same amount", Statistics.Paired([(0.30 * 100, 0.26 * 100), (0.32 * 100, 0.28 * 100)]).Reason);
+        Assert.NotNull(Statistics.Paired([(30.0, 26.0), (32.0, 28.01)]).Test); // a real 0.01-point spread is kept
+        Assert.Contains("not a finite number", Statistics.Paired([(18.0, double.NaN), (19.0, 18.0)]).Reason);
+        Assert.Null(Statistics.Paired([(18.0, 17.0)]).PValue);
+    }
+
+    [Fact]
     public void Log_gamma_matches_known_values()
     {
         Assert.Equal(Math.Log(Math.Sqrt(Math.PI)), Statistics.LogGamma(0.5), 1e-13);

@@ -69,6 +69,10 @@ public sealed class CompareApiTests : IAsyncLifetime
         Assert.Equal(0, row0["Ens*2"].BestN);
         Assert.Null(row0["Ens*2"].BestMean);
 
+        Assert.Equal((3, 3.0), (ban1.FinalPairs, ban1.FinalPairedImprovement!.Value));
+        Assert.Equal(1 - Math.Sqrt(27) / Math.Sqrt(29), ban1.FinalPairedPValue!.Value, 12);
+        Assert.Equal(1 - 4 / Math.Sqrt(18), ban1.BestPairedPValue!.Value, 12);
+        Assert.Contains("exactly the same amount", row0["BAN-2"].FinalPairedPValueNote);
         Assert.Null(row0["BAN+L"].FinalPValue);
         Assert.Contains("n=3 vs n=1", row0["BAN+L"].FinalPValueNote);
         Assert.Equal(1, row0["BAN+L"].Failed);

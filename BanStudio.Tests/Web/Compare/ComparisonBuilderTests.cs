@@ -86,12 +86,21 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
         Assert.Equal(4, ban1.Final.DegreesOfFreedom!.Value, 9);
         Assert.Equal(26, ban1.Best!.Mean, 9);
         Assert.Equal(0.00804989310083772, ban1.Best.PValue!.Value, 9); // ttest_ind([29,30,31], [26,27,25])
+        // Paired with the teacher of its own experiment and seed (seed 3's across experiment 2): differences 3, 4, 2,
+        // t = 3 / (1 / √3), df 2, p = 1 − t / √(t² + 2).
+        Assert.Equal((3, 3.0), (ban1.Final.Pairs, ban1.Final.PairedImprovement!.Value));
+        Assert.Equal(Math.Sqrt(27), ban1.Final.PairedT!.Value, 9);
+        Assert.Equal(1 - Math.Sqrt(27) / Math.Sqrt(29), ban1.Final.PairedPValue!.Value, 12);
+        Assert.Equal(1 - 4 / Math.Sqrt(18), ban1.Best.PairedPValue!.Value, 12); // differences 3, 3, 6: t = 4
 
         // Seed 3's BAN-2 is still training: counted as unfinished, kept out of the numbers.
         var ban2 = row.Cell("BAN-2")!;
         Assert.Equal((27, Math.Sqrt(2), 2), (ban2.Final!.Mean, ban2.Final.Std!.Value, ban2.Final.N), new Tolerance());
         Assert.Equal(1, ban2.Unfinished);
         Assert.Equal(0.0941481776254345, ban2.Final.PValue!.Value, 9);
+        // Seeds 1 and 2 are both exactly 4 below their teachers: no paired t.
+        Assert.Equal((2, null), (ban2.Final.Pairs, ban2.Final.PairedPValue));
+        Assert.Contains("exactly the same amount", ban2.Final.NoPairedReason);
 
         // One finished BAN+L (the other failed): no p-value, and the reason says why.
         var banL = row.Cell("BAN+L")!;

@@ -71,11 +71,14 @@ public sealed class ComparePageTests : IAsyncDisposable
         Assert.Equal("28.00 ± 1.00", Text(ban1, "cell-value"));
         Assert.Equal("Δ +3.00 pts", Text(ban1, "cell-delta"));
         Assert.Equal("p = 0.021, n=3 vs 3", Text(ban1, "cell-p")); // SciPy: 0.02131
+        Assert.Equal("paired p = 0.035, 3 pairs", Text(ban1, "cell-paired-p")); // differences 3, 4, 2 from each seed's teacher
+        Assert.Equal("paired p = 0.156, 2 pairs", Text(Cell(page, 0, "BAN"), "cell-paired-p")); // 1.5, 2.5: t = 4, df 1
 
         var ban2 = Cell(page, 0, "BAN-2");
         Assert.Equal("27.00 ± 1.41", Text(ban2, "cell-value"));
         Assert.Equal("p = 0.094, n=3 vs 2", Text(ban2, "cell-p"));
         Assert.Contains("1 unfinished", Text(ban2, "cell-pending"));
+        Assert.Null(ban2.QuerySelector("[data-testid=cell-paired-p]")); // both pairs differ by exactly 4
 
         var banL = Cell(page, 0, "BAN+L");
         Assert.Equal("29.00", Text(banL, "cell-value"));
@@ -103,6 +106,7 @@ public sealed class ComparePageTests : IAsyncDisposable
         Assert.Equal("30.00 ± 1.00", Text(Cell(page, 0, "Teacher"), "cell-value"));
         Assert.Equal("26.00 ± 1.00", Text(Cell(page, 0, "BAN-1"), "cell-value"));
         Assert.Equal("p = 0.008, n=3 vs 3", Text(Cell(page, 0, "BAN-1"), "cell-p")); // SciPy: 0.00805
+        Assert.Equal("paired p = 0.057, 3 pairs", Text(Cell(page, 0, "BAN-1"), "cell-paired-p"));
         Assert.Equal(["BAN-1"], page.FindAll("[data-best=true]").Select(c => c.GetAttribute("data-testid")!["cell-0-".Length..]));
         // An ensemble has no best epoch, and says so.
         Assert.Contains("no best epoch", Cell(page, 0, "Ens*2").TextContent);

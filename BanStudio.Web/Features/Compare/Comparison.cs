@@ -69,7 +69,9 @@ public sealed record SeedResult(int ExperimentId, string RunKey, long Seed, doub
 
 /// <summary>
 /// Mean ± std over n seeds (std null below 2), the improvement over the teacher's mean (teacher minus this, so
-/// positive is better), and Welch's test of the two seed groups: a p-value with its t and df, or the reason there is none.
+/// positive is better), Welch's test of the two seed groups (a p-value with its t and df, or the reason there is none),
+/// and the paired test of each seed against its own teacher: <see cref="Pairs"/> seeds with both finished, the mean of
+/// their differences (teacher minus this), its p-value and t (df = pairs − 1), or the reason there is none.
 /// </summary>
 public sealed record CellSummary(
     double Mean,
@@ -81,4 +83,9 @@ public sealed record CellSummary(
     double? DegreesOfFreedom,
     int? TeacherN,
     string? NoPValueReason,
-    bool BestInRow);
+    bool BestInRow,
+    double? PairedPValue = null,
+    double? PairedT = null,
+    int Pairs = 0,
+    double? PairedImprovement = null,
+    string? NoPairedReason = null);

@@ -82,13 +82,13 @@ public static class ComparisonBuilder
             bool isTeacher = g.Key == ExperimentPlan.TeacherColumn;
             return new ComparisonCell(
                 g.Key, finished,
-                Summarise(finished.Select(r => r.Final), teacher.Select(r => r.Final), isTeacher),
-                Summarise(finished.Select(r => r.Best), teacher.Select(r => r.Best), isTeacher),
+                Summarise(finished, teacher, r => r.Final, isTeacher),
+                Summarise(finished, teacher, r => r.Best, isTeacher),
                 Unfinished: g.Value.Count(x => x.Run.Status is RunStatus.Running or RunStatus.Interrupted or RunStatus.Cancelled),
                 Failed: g.Value.Count(x => x.Run.Status == RunStatus.Failed),
                 Paper: paper?.Numbers.GetValueOrDefault(g.Key),
                 Valid: metric.Valid is { } valid
-                    ? Summarise(finished.Select(r => valid(byKey[(r.ExperimentId, r.RunKey)])), teacher.Select(r => valid(byKey[(r.ExperimentId, r.RunKey)])), isTeacher)
+                    ? Summarise(finished, teacher, r => valid(byKey[(r.ExperimentId, r.RunKey)]), isTeacher)
                     : null,
                 PaperValid: paper?.Valid?.GetValueOrDefault(g.Key));
         }).ToList();
@@ -111,20 +111,30 @@ public static class ComparisonBuilder
             HasValidation: metric.HasValidation);
     }
 
-    static CellSummary? Summarise(IEnumerable<double?> column, IEnumerable<double?> teacherColumn, bool isTeacher)
+    /// <summary>
+    /// Mean ± std of the cell's seeds in one view; beside the teacher, Welch's test of the two groups and the paired
+    /// test of each seed against the teacher it learnt from (same experiment, same seed).
+    /// </summary>
+    static CellSummary? Summarise(List<SeedResult> cell, List<SeedResult> teacherCell, Func<SeedResult, double?> view, bool isTeacher)
     {
-        var values = column.OfType<double>().ToList();
+        var values = cell.Select(view).OfType<double>().ToList();
         if (values.Count == 0) return null;
         double mean = Statistics.Mean(values);
         double? std = values.Count >= 2 ? Statistics.StandardDeviation(values) : null;
         if (isTeacher) return new(mean, std, values.Count, null, null, null, null, null, null, false);
 
-        var teacher = teacherColumn.OfType<double>().ToList();
+        var teacher = teacherCell.Select(view).OfType<double>().ToList();
         if (teacher.Count == 0)
-            return new(mean, std, values.Count, null, null, null, null, 0, "no p-value: this configuration has no finished teacher run", false);
+            return new(mean, std, values.Count, null, null, null, null, 0, "no p-value: this configuration has no finished teacher run", false,
+                NoPairedReason: "no paired p-value: this configuration has no finished teacher run");
         var significance = Statistics.Welch(teacher, values);
+        var teacherOf = teacherCell.Where(t => view(t) is not null).GroupBy(t => (t.ExperimentId, t.Seed)).ToDictionary(g => g.Key, g => view(g.First())!.Value);
+        var pairs = cell.Where(r => view(r) is not null && teacherOf.ContainsKey((r.ExperimentId, r.Seed)))
+            .Select(r => (teacherOf[(r.ExperimentId, r.Seed)], view(r)!.Value)).ToList();
+        var paired = Statistics.Paired(pairs);
         return new(mean, std, values.Count, Statistics.Mean(teacher) - mean, significance.PValue, significance.Test?.T,
-            significance.Test?.DegreesOfFreedom, teacher.Count, significance.Reason, false);
+            significance.Test?.DegreesOfFreedom, teacher.Count, significance.Reason, false,
+            paired.PValue, paired.Test?.T, pairs.Count, paired.Test?.MeanDifference, paired.Reason);
     }
 
     /// <summary>Marks, for each view (and the validation figures) separately, the cells with the row's lowest mean (every one of them on a tie).</summary>

@@ -30,6 +30,10 @@ public static class ComparisonCsv
         [Name("final_epoch_improvement_over_teacher")] public double? FinalImprovement { get; init; }
         [Name("final_epoch_p_value")] public double? FinalPValue { get; init; }
         [Name("final_epoch_p_value_note")] public string FinalPValueNote { get; init; } = "";
+        [Name("final_epoch_pairs")] public int FinalPairs { get; init; }
+        [Name("final_epoch_paired_improvement")] public double? FinalPairedImprovement { get; init; }
+        [Name("final_epoch_paired_p_value")] public double? FinalPairedPValue { get; init; }
+        [Name("final_epoch_paired_p_value_note")] public string FinalPairedPValueNote { get; init; } = "";
         [Name("best_epoch_mean")] public double? BestMean { get; init; }
         [Name("best_epoch_std")] public double? BestStd { get; init; }
         [Name("best_epoch_n")] public int BestN { get; init; }
@@ -37,6 +41,10 @@ public static class ComparisonCsv
         [Name("best_epoch_improvement_over_teacher")] public double? BestImprovement { get; init; }
         [Name("best_epoch_p_value")] public double? BestPValue { get; init; }
         [Name("best_epoch_p_value_note")] public string BestPValueNote { get; init; } = "";
+        [Name("best_epoch_pairs")] public int BestPairs { get; init; }
+        [Name("best_epoch_paired_improvement")] public double? BestPairedImprovement { get; init; }
+        [Name("best_epoch_paired_p_value")] public double? BestPairedPValue { get; init; }
+        [Name("best_epoch_paired_p_value_note")] public string BestPairedPValueNote { get; init; } = "";
         [Name("teacher_n")] public int? TeacherN { get; init; }
         [Name("unfinished_runs")] public int Unfinished { get; init; }
         [Name("failed_runs")] public int Failed { get; init; }
@@ -50,6 +58,7 @@ public static class ComparisonCsv
         [Name("valid_best_in_row")] public bool? ValidBestInRow { get; init; }
         [Name("valid_improvement_over_teacher")] public double? ValidImprovement { get; init; }
         [Name("valid_p_value")] public double? ValidPValue { get; init; }
+        [Name("valid_paired_p_value")] public double? ValidPairedPValue { get; init; }
         [Name("paper_valid_value")] public double? PaperValidValue { get; init; }
     }
 
@@ -64,12 +73,16 @@ public static class ComparisonCsv
             FinalMean = cell.Final?.Mean, FinalStd = cell.Final?.Std, FinalN = cell.Final?.N ?? 0, FinalBestInRow = cell.Final?.BestInRow ?? false,
             FinalImprovement = cell.Final?.ImprovementOverTeacher, FinalPValue = cell.Final?.PValue, FinalPValueNote = cell.Final?.NoPValueReason ?? "",
             BestMean = cell.Best?.Mean, BestStd = cell.Best?.Std, BestN = cell.Best?.N ?? 0, BestBestInRow = cell.Best?.BestInRow ?? false,
+            FinalPairs = cell.Final?.Pairs ?? 0, FinalPairedImprovement = cell.Final?.PairedImprovement, FinalPairedPValue = cell.Final?.PairedPValue,
+            FinalPairedPValueNote = cell.Final?.NoPairedReason ?? "",
             BestImprovement = cell.Best?.ImprovementOverTeacher, BestPValue = cell.Best?.PValue, BestPValueNote = cell.Best?.NoPValueReason ?? "",
+            BestPairs = cell.Best?.Pairs ?? 0, BestPairedImprovement = cell.Best?.PairedImprovement, BestPairedPValue = cell.Best?.PairedPValue,
+            BestPairedPValueNote = cell.Best?.NoPairedReason ?? "",
             TeacherN = cell.Final?.TeacherN, Unfinished = cell.Unfinished, Failed = cell.Failed,
             PaperValue = cell.Paper?.Value, PaperTable = cell.Paper?.Table ?? "",
             Parameters = row.HasValidation ? row.Parameters : null,
             ValidMean = cell.Valid?.Mean, ValidStd = cell.Valid?.Std, ValidN = cell.Valid?.N, ValidBestInRow = cell.Valid?.BestInRow,
-            ValidImprovement = cell.Valid?.ImprovementOverTeacher, ValidPValue = cell.Valid?.PValue, PaperValidValue = cell.PaperValid?.Value,
+            ValidImprovement = cell.Valid?.ImprovementOverTeacher, ValidPValue = cell.Valid?.PValue, ValidPairedPValue = cell.Valid?.PairedPValue, PaperValidValue = cell.PaperValid?.Value,
         };
 
     public static string Write<T>(IEnumerable<T> records)
