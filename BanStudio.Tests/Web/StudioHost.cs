@@ -29,7 +29,9 @@ public sealed class StudioHost : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <param name="settings">More configuration ("Studio:DataRoots:0", ...), applied over the test's folder paths.</param>
-    public static async Task<StudioHost> StartAsync(string folder, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="services">More services (an EF Core interceptor that makes writes fail, ...), added after the app's own.</param>
+    public static async Task<StudioHost> StartAsync(string folder, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var app = WebApp.Build([], builder =>
         {
@@ -43,6 +45,7 @@ public sealed class StudioHost : IAsyncDisposable
             });
             if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync();
         return new StudioHost(app, new Uri(app.Urls.Single()));

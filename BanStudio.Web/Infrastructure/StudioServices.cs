@@ -42,8 +42,10 @@ public static class StudioServices
         services.AddOptions<StudioOptions>().Bind(configuration.GetSection(StudioOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingletonTimeProvider();
         // Read lazily: a test (or a later configuration source) may still change the path after this call.
+        // Interceptors registered as services (IInterceptor) join every context: how the fault tests make a write fail.
         services.AddDbContextFactory<StudioDb>((sp, db) =>
-            db.UseSqlite(StudioDb.ConnectionString(sp.GetRequiredService<IOptions<StudioOptions>>().Value.DatabaseFullPath)));
+            db.UseSqlite(StudioDb.ConnectionString(sp.GetRequiredService<IOptions<StudioOptions>>().Value.DatabaseFullPath))
+              .AddInterceptors(sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()));
         services.AddSingleton<ExperimentRecorder>();
         services.AddSingleton<ExperimentExecutor>();
         return services;

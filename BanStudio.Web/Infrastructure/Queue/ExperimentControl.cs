@@ -15,7 +15,7 @@ public sealed record DeleteResult(ControlOutcome Outcome, string? Problem = null
 /// <summary>Cancel, resume and delete, one code path for the HTTP API and the pages' buttons.</summary>
 public sealed class ExperimentControl(
     IDbContextFactory<StudioDb> dbFactory, ExperimentQueue queue, ExperimentRecorder recorder, TrainingBroadcaster broadcaster, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<StudioOptions> options)
+    Microsoft.Extensions.Options.IOptions<StudioOptions> options, ILogger<ExperimentControl> log)
 {
     public const string CancelledBeforeStart = "cancelled before it started";
 
@@ -32,7 +32,9 @@ public sealed class ExperimentControl(
         if (cancelled == 1)
         {
             var ended = new ExperimentEnded(experiment.Name, id, ExperimentStatus.Cancelled, CancelledBeforeStart);
-            recorder.RecordEnd(ended);
+            // The cancel has landed; its log line is a record of it, and failing to write one must not turn it into a 500.
+            try { recorder.RecordEnd(ended); }
+            catch (Exception e) { log.LogError(e, "Could not store the log line of cancelled experiment {Id}", id); }
             broadcaster.Publish(id, ended);
             return new(ControlOutcome.Accepted, Words.Of(ExperimentStatus.Cancelled));
         }

@@ -144,10 +144,36 @@ public sealed class ExperimentExecutor(
         ? (ExperimentStatus.Interrupted, StudioDatabase.InterruptedReason, false)
         : (ExperimentStatus.Cancelled, reason ?? "cancelled", false);
 
+    /// <summary>Waits between tries of the final status write: a locked or briefly failing database gets about half a minute.</summary>
+    internal static readonly TimeSpan[] FinishRetryDelays = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(15)];
+
     async Task<ExperimentEnded> FinishAsync(int id, ExperimentStatus status, string? reason)
     {
         var now = clock.GetUtcNow();
-        string name;
+        string? name = null;
+        // The final status is what Resume, Delete and the pages go by: a write that fails (the database locked by
+        // another process, a full disk) is tried again rather than leaving the experiment "running" with this
+        // process as its owner until the next start.
+        for (int attempt = 0; name is null; attempt++)
+        {
+            try { name = await StoreEndAsync(id, status, reason, now); }
+            catch (Exception e) when (attempt < FinishRetryDelays.Length)
+            {
+                log.LogWarning(e, "Could not store the end of experiment {Id} ({Status}); trying again in {Delay}", id, Words.Of(status), FinishRetryDelays[attempt]);
+                await Task.Delay(FinishRetryDelays[attempt]);
+            }
+        }
+        log.LogInformation("Experiment {Id} {Status}{Reason}", id, Words.Of(status), reason is null ? "" : ": " + reason);
+        var ended = new ExperimentEnded(name, id, status, reason);
+        try { recorder.RecordEnd(ended); }
+        catch (Exception ex) { log.LogError(ex, "Could not store the end of experiment {Id}", id); }
+        broadcaster?.Publish(id, ended);
+        return ended;
+    }
+
+    /// <summary>One try of the final write: the experiment's status, reason and finish time, and its runs left open.</summary>
+    async Task<string> StoreEndAsync(int id, ExperimentStatus status, string? reason, DateTimeOffset now)
+    {
         // The host may be stopping: this bookkeeping must still land, so no token.
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
         {
@@ -156,7 +182,6 @@ public sealed class ExperimentExecutor(
             experiment.Reason = reason;
             experiment.FinishedAt = now;
             experiment.Owner = null;
-            name = experiment.Name;
             var runStatus = status switch
             {
                 ExperimentStatus.Interrupted => RunStatus.Interrupted,
@@ -171,12 +196,7 @@ public sealed class ExperimentExecutor(
                 run.Reason = status == ExperimentStatus.Interrupted ? StudioDatabase.InterruptedReason : run.Reason ?? reason;
             }
             await db.SaveChangesAsync();
+            return experiment.Name;
         }
-        log.LogInformation("Experiment {Id} {Status}{Reason}", id, Words.Of(status), reason is null ? "" : ": " + reason);
-        var ended = new ExperimentEnded(name, id, status, reason);
-        try { recorder.RecordEnd(ended); }
-        catch (Exception ex) { log.LogError(ex, "Could not store the end of experiment {Id}", id); }
-        broadcaster?.Publish(id, ended);
-        return ended;
     }
 }
