@@ -2,6 +2,7 @@ using BanStudio.Training;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
 using BanStudio.Web.Features.Dashboard;
+using BanStudio.Web.Infrastructure;
 using BanStudio.Web.Infrastructure.Data;
 using BanStudio.Web.Infrastructure.Queue;
 using Bunit;
@@ -52,6 +53,22 @@ public sealed class DashboardPageTests : IAsyncDisposable
         Assert.EndsWith($"/compare?ids={first},{third}", navigation.Uri);
         Assert.Equal([$"/compare?ids={third}", $"/compare?ids={second}", $"/compare?ids={first}"],
             page.FindAll("[data-testid=experiment-compare]").Select(a => a.GetAttribute("href")));
+    }
+
+    [Fact]
+    public void Creation_times_are_in_the_servers_zone_and_the_header_says_which()
+    {
+        var created = new DateTimeOffset(2026, 3, 14, 15, 9, 0, TimeSpan.Zero);
+        Store("zoned", ExperimentStatus.Completed, created);
+        var page = _context.Bunit.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Single(Rows(page)));
+        var offset = TimeZoneInfo.Local.GetUtcOffset(created);
+        Assert.Equal($"Created ({ServerTime.Label(TimeZoneInfo.Local.GetUtcOffset(DateTimeOffset.UtcNow))})", page.Find("[data-testid=dashboard-created-header]").TextContent.Trim());
+        Assert.Equal(created.ToOffset(offset).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture), Rows(page)[0][4]);
+
+        Assert.Equal("UTC", ServerTime.Label(TimeSpan.Zero));
+        Assert.Equal("UTC+05:30", ServerTime.Label(new TimeSpan(5, 30, 0)));
+        Assert.Equal("UTC−03:00", ServerTime.Label(TimeSpan.FromHours(-3)));
     }
 
     [Fact]
