@@ -143,7 +143,7 @@ public class StatisticsTests
     [Fact]
     public void The_paired_test_says_why_it_has_no_p_value()
     {
-        Assert.Contains("1 seed with both", Statistics.Paired([(18.0, 17.0)]).Reason);
+        Assert.Contains("1 seed with both models finished", Statistics.Paired([(18.0, 17.0)]).Reason);
         Assert.Contains("0 seeds with both", Statistics.Paired([]).Reason);
         Assert.Contains("exactly the same amount", Statistics.Paired([(18.0, 17.0), (19.0, 18.0)]).Reason);
         // The same differences up to rounding (percentages of stored fractions): still no spread.

@@ -74,7 +74,7 @@ public static class Statistics
     public static PairedSignificance Paired(IReadOnlyList<(double A, double B)> pairs)
     {
         if (pairs.Count < 2)
-            return new(null, $"no paired p-value: {pairs.Count} seed{(pairs.Count == 1 ? "" : "s")} with both this model and its teacher finished; a paired test needs at least 2");
+            return new(null, $"no paired p-value: {pairs.Count} seed{(pairs.Count == 1 ? "" : "s")} with both models finished; a paired test needs at least 2");
         if (pairs.Any(p => !double.IsFinite(p.A) || !double.IsFinite(p.B)))
             return new(null, "no paired p-value: a value is not a finite number");
         var differences = pairs.Select(p => p.A - p.B).ToList();
@@ -83,7 +83,7 @@ public static class Statistics
         // a spread below a billionth of the values is rounding, not a difference (it would give t ≈ 1e16, p ≈ 0).
         double scale = pairs.Max(p => Math.Max(Math.Abs(p.A), Math.Abs(p.B)));
         if (sd <= 1e-9 * scale)
-            return new(null, "no paired p-value: every seed differs from its teacher by exactly the same amount, so t is undefined");
+            return new(null, "no paired p-value: every seed's pair differs by exactly the same amount, so t is undefined");
         double t = mean / (sd / Math.Sqrt(differences.Count));
         double df = differences.Count - 1;
         return new(new PairedTTest(t, df, TwoSidedPValue(t, df), differences.Count, mean), null);

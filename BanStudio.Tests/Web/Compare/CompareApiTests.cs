@@ -130,9 +130,31 @@ public sealed class CompareApiTests : IAsyncLifetime
             Assert.Contains("?ids=1,2", problem.RootElement.GetProperty("errors").GetProperty("ids")[0].GetString());
         }
 
+        using (var column = await _host.Http.GetAsync("/api/compare.csv?ids=1,2&against=Teachr"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, column.StatusCode);
+            using var problem = JsonDocument.Parse(await column.Content.ReadAsStringAsync());
+            Assert.Contains("'Teachr' is not a column", problem.RootElement.GetProperty("errors").GetProperty("against")[0].GetString());
+        }
+
         using var missing = await _host.Http.GetAsync("/api/compare.json?ids=1,42");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("no experiment has id 42", await missing.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Against_another_column_the_csv_says_which_and_compares_with_it()
+    {
+        var lines = await CsvAsync<ComparisonCsv.Line>("/api/compare.csv?ids=1,2&against=BAN-1");
+        var row0 = lines.Where(l => l.Row == 0).ToDictionary(l => l.Column);
+        Assert.All(lines, l => Assert.Equal("BAN-1", l.ComparedWith));
+        Assert.Null(row0["BAN-1"].FinalImprovement);
+        Assert.Equal(-3, row0["Teacher"].FinalImprovement!.Value, 9);
+        Assert.Equal(0.5, row0["BAN-2"].FinalPairedPValue!.Value, 12);
+        Assert.All(await CsvAsync<ComparisonCsv.Line>("/api/compare.csv?ids=1,2"), l => Assert.Equal("Teacher", l.ComparedWith));
+
+        using var json = JsonDocument.Parse(await _host.Http.GetStringAsync("/api/compare.json?ids=1,2&against=BAN-1"));
+        Assert.Equal("BAN-1", json.RootElement.GetProperty("against").GetString());
     }
 
     [Fact]

@@ -117,6 +117,31 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Delta_and_p_compare_with_the_chosen_column_paired_by_experiment_and_seed()
+    {
+        await using var db = _context.NewDb();
+        var (comparison, _) = await ComparisonBuilder.LoadAsync(db, [1, 2], CancellationToken.None, against: "BAN-1");
+        var row = comparison.Rows.Single();
+        Assert.Equal("BAN-1", comparison.Against);
+
+        // BAN-1 is now the reference: no Δ of its own; the teacher is 3 points worse than it.
+        Assert.Null(row.Cell("BAN-1")!.Final!.ImprovementOverTeacher);
+        Assert.Equal(-3, row.Cell("Teacher")!.Final!.ImprovementOverTeacher!.Value, 9);
+        // BAN-2 (seeds 1, 2: 26, 28) against BAN-1 (27, 28, 29): Δ = 28 − 27; paired over seeds 1 and 2 only
+        // (differences 1 and 0): t = 1, df 1, p = 1 − (2/π) atan 1 = 0.5.
+        var ban2 = row.Cell("BAN-2")!.Final!;
+        Assert.Equal(1, ban2.ImprovementOverTeacher!.Value, 9);
+        Assert.Equal((3, 2), (ban2.TeacherN, ban2.Pairs));
+        Assert.Equal(0.5, ban2.PairedPValue!.Value, 12);
+
+        // A column no configuration has: every cell says so instead of a number.
+        var (none, _) = await ComparisonBuilder.LoadAsync(db, [1, 2], CancellationToken.None, against: "Baseline");
+        var teacher = none.Rows.Single().Cell("Teacher")!.Final!;
+        Assert.Equal((null, null), (teacher.ImprovementOverTeacher, teacher.PValue));
+        Assert.Equal("no p-value: this configuration has no finished Baseline run", teacher.NoPValueReason);
+    }
+
+    [Fact]
     public async Task The_best_cell_of_a_row_is_marked_separately_for_the_final_and_the_best_epoch()
     {
         var row = (await LoadAsync(1, 2)).Rows.Single();

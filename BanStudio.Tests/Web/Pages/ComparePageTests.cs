@@ -93,6 +93,26 @@ public sealed class ComparePageTests : IAsyncDisposable
     }
 
     [Fact]
+    public void Another_reference_column_changes_the_caption_the_deltas_the_p_values_and_the_export_links()
+    {
+        var page = Open("1,2&against=BAN-1");
+        Assert.StartsWith("mean ± std over seeds; Δ = BAN-1 − model (positive: better than the BAN-1)", page.Find("[data-testid=compare-caption]").TextContent.Trim());
+        Assert.Equal("Δ −3.00 pts", Text(Cell(page, 0, "Teacher"), "cell-delta"));
+        Assert.Equal("", Text(Cell(page, 0, "BAN-1"), "cell-delta"));
+        Assert.Equal("paired p = 0.5, 2 pairs", Text(Cell(page, 0, "BAN-2"), "cell-paired-p"));
+        Assert.Equal("/api/compare.csv?ids=1,2&against=BAN-1", page.Find("[data-testid=export-table-csv]").GetAttribute("href"));
+
+        var plain = Open("1,2");
+        Assert.Contains("Δ = teacher − model", plain.Find("[data-testid=compare-caption]").TextContent);
+        Assert.Contains("from the teacher it learnt from", plain.Find("[data-testid=compare-caption]").TextContent);
+        Assert.Equal("/api/compare.csv?ids=1,2", plain.Find("[data-testid=export-table-csv]").GetAttribute("href"));
+
+        var bad = Open("1,2&against=nobody");
+        Assert.Contains("against: 'nobody' is not a column", bad.Find("[data-testid=compare-error]").TextContent);
+        Assert.Equal("Δ +3.00 pts", Text(Cell(bad, 0, "BAN-1"), "cell-delta")); // the table stays, against the teacher
+    }
+
+    [Fact]
     public void Final_and_best_epoch_are_labelled_differ_and_mark_their_own_best_cell()
     {
         var page = Open("1,2");

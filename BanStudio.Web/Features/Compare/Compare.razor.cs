@@ -10,7 +10,8 @@ namespace BanStudio.Web.Features.Compare;
 ///
 /// data-testid attributes, for browser tests (stable; change them only together with those tests):
 /// <list type="bullet">
-/// <item>compare-experiments: the experiment picker; compare-view: the Final epoch / Best epoch toggle.</item>
+/// <item>compare-experiments: the experiment picker; compare-view: the Final epoch / Best epoch toggle; compare-against: the
+/// column Δ and p compare with (?against=, the teacher by default).</item>
 /// <item>export-table-csv, export-table-json, export-epochs-csv, export-epochs-json: the download links.</item>
 /// <item>compare-error (bad ids), compare-empty (nothing chosen), compare-note (an experiment left out, a repeated seed).</item>
 /// <item>compare-table: the table; compare-view-label: its caption naming the view ("Final-epoch test error (%)").</item>
@@ -32,6 +33,9 @@ public partial class Compare : IDisposable
     /// <summary>The experiments to compare, "1,2".</summary>
     [SupplyParameterFromQuery(Name = "ids")] public string? Ids { get; set; }
 
+    /// <summary>The column Δ and p compare with ("Baseline"); the teacher when absent.</summary>
+    [SupplyParameterFromQuery(Name = "against")] public string? Against { get; set; }
+
     sealed record Option(int Id, string Name, string Status);
 
     List<Option> options = [];
@@ -39,6 +43,7 @@ public partial class Compare : IDisposable
     Comparison? comparison;
     List<EpochRow> epochs = [];
     ErrorView view = ErrorView.Final;
+    string against = Training.Experiments.ExperimentPlan.TeacherColumn;
     string? error;
     readonly CancellationTokenSource disposed = new();
 
@@ -50,6 +55,12 @@ public partial class Compare : IDisposable
         var ids = new List<int>();
         if (Ids is not null && !CompareApi.TryParseIds(Ids, out ids, out error)) error = $"ids: {error}";
         selected = ids;
+        if (!CompareApi.TryParseAgainst(Against, out against, out string? againstError))
+        {
+            // Said at the top; the table is still shown, against the teacher.
+            error = error is null ? $"against: {againstError}" : $"{error}; against: {againstError}";
+            against = Training.Experiments.ExperimentPlan.TeacherColumn;
+        }
 
         await using var db = await DbFactory.CreateDbContextAsync(disposed.Token);
         // Anything with a finished run is worth comparing, whatever its state; the chosen ones are listed regardless.
@@ -60,7 +71,7 @@ public partial class Compare : IDisposable
             .ToListAsync(disposed.Token);
         if (ids.Count == 0) return;
 
-        var (loaded, missing) = await ComparisonBuilder.LoadAsync(db, ids, disposed.Token);
+        var (loaded, missing) = await ComparisonBuilder.LoadAsync(db, ids, disposed.Token, against);
         if (missing.Count > 0)
             error = $"ids: no experiment has id {string.Join(", ", missing)}; choose from the list above";
         if (loaded.Rows.Count == 0 && loaded.Notes.Count == 0) return;
@@ -74,8 +85,15 @@ public partial class Compare : IDisposable
     {
         var ids = (values ?? []).Order().ToList();
         // The query string is the state: navigating re-runs OnParametersSetAsync with the new ids.
-        Navigation.NavigateTo(ids.Count == 0 ? "/compare" : $"/compare?ids={string.Join(",", ids)}");
+        Navigation.NavigateTo(ids.Count == 0 ? "/compare" : $"/compare?ids={string.Join(",", ids)}{CompareApi.AgainstQuery(against)}");
     }
+
+    /// <summary>The columns the chosen experiments have (the teacher first), and the chosen one even if none has it.</summary>
+    IEnumerable<string> AgainstChoices => (comparison?.Columns ?? []).Where(c => !c.StartsWith("Ens*", StringComparison.Ordinal))
+        .Prepend(Training.Experiments.ExperimentPlan.TeacherColumn).Append(against).Distinct();
+
+    void OnAgainstChanged(string value) =>
+        Navigation.NavigateTo($"/compare?ids={string.Join(",", selected)}{CompareApi.AgainstQuery(value)}");
 
     void OnViewChanged(ErrorView value) => view = value;
 

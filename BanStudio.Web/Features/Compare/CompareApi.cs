@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using BanStudio.Training.Experiments;
 using BanStudio.Web.Infrastructure.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -18,15 +19,28 @@ public static class CompareApi
     public static IEndpointRouteBuilder MapCompareApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Compare");
-        group.MapGet("/compare.json", TableJson).WithSummary("The comparison table of experiments ?ids=1,2 (rows by configuration, mean ± std over seeds, Welch p-values, the paper's numbers)");
-        group.MapGet("/compare.csv", TableCsv).WithSummary("The comparison table as CSV: one line per configuration and column, final-epoch and best-epoch side by side");
+        group.MapGet("/compare.json", TableJson).WithSummary("The comparison table of experiments ?ids=1,2 (rows by configuration, mean ± std over seeds, Welch and paired p-values against the teacher or ?against=Baseline, the paper's numbers)");
+        group.MapGet("/compare.csv", TableCsv).WithSummary("The comparison table as CSV: one line per configuration and column, final-epoch and best-epoch side by side; ?against= as for compare.json");
         group.MapGet("/compare/metrics.csv", EpochsCsv).WithSummary("Every epoch of every run of experiments ?ids=1,2, with its configuration row");
         group.MapGet("/compare/metrics.json", EpochsJson).WithSummary("The same epochs as JSON");
         return app;
     }
 
-    public static string TableCsvUrl(IEnumerable<int> ids) => $"/api/compare.csv?ids={Join(ids)}";
-    public static string TableJsonUrl(IEnumerable<int> ids) => $"/api/compare.json?ids={Join(ids)}";
+    public static string TableCsvUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn) => $"/api/compare.csv?ids={Join(ids)}{AgainstQuery(against)}";
+    public static string TableJsonUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn) => $"/api/compare.json?ids={Join(ids)}{AgainstQuery(against)}";
+
+    /// <summary>"&amp;against=Baseline"; nothing for the teacher, the default.</summary>
+    public static string AgainstQuery(string against) =>
+        against == ExperimentPlan.TeacherColumn ? "" : $"&against={Uri.EscapeDataString(against)}";
+
+    /// <summary>The column Δ and p compare with: the teacher when not given; a message naming the parameter and the fix otherwise.</summary>
+    public static bool TryParseAgainst(string? text, out string against, out string? error)
+    {
+        against = string.IsNullOrWhiteSpace(text) ? ExperimentPlan.TeacherColumn : text.Trim();
+        error = ComparisonBuilder.IsColumnName(against) ? null
+            : $"'{against}' is not a column; compare with Teacher (the default), Baseline, BAN, BAN+L, CWTM, DKPP, BAN-k or Ens*k";
+        return error is null;
+    }
     public static string EpochsCsvUrl(IEnumerable<int> ids) => $"/api/compare/metrics.csv?ids={Join(ids)}";
     public static string EpochsJsonUrl(IEnumerable<int> ids) => $"/api/compare/metrics.json?ids={Join(ids)}";
 
@@ -62,11 +76,13 @@ public static class CompareApi
     }
 
     static async Task<Results<T, ValidationProblem, NotFound<ProblemDetails>>> WithComparison<T>(
-        string? ids, StudioDb db, CancellationToken ct, Func<Comparison, Task<T>> answer) where T : IResult
+        string? ids, StudioDb db, CancellationToken ct, Func<Comparison, Task<T>> answer, string? againstText = null) where T : IResult
     {
         if (!TryParseIds(ids, out var list, out string? error))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ids"] = [error!] }, title: "Which experiments to compare?");
-        var (comparison, missing) = await ComparisonBuilder.LoadAsync(db, list, ct);
+        if (!TryParseAgainst(againstText, out string against, out error))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["against"] = [error!] }, title: "Compare with which column?");
+        var (comparison, missing) = await ComparisonBuilder.LoadAsync(db, list, ct, against);
         if (missing.Count > 0)
             return TypedResults.NotFound(new ProblemDetails
             {
@@ -77,11 +93,11 @@ public static class CompareApi
         return await answer(comparison);
     }
 
-    static Task<Results<Ok<Comparison>, ValidationProblem, NotFound<ProblemDetails>>> TableJson([FromQuery] string? ids, StudioDb db, CancellationToken ct) =>
-        WithComparison(ids, db, ct, c => Task.FromResult(TypedResults.Ok(c)));
+    static Task<Results<Ok<Comparison>, ValidationProblem, NotFound<ProblemDetails>>> TableJson([FromQuery] string? ids, [FromQuery] string? against, StudioDb db, CancellationToken ct) =>
+        WithComparison(ids, db, ct, c => Task.FromResult(TypedResults.Ok(c)), against);
 
-    static Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>>> TableCsv([FromQuery] string? ids, StudioDb db, CancellationToken ct) =>
-        WithComparison(ids, db, ct, c => Task.FromResult(Csv(ComparisonCsv.Write(ComparisonCsv.Lines(c)), "comparison.csv")));
+    static Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>>> TableCsv([FromQuery] string? ids, [FromQuery] string? against, StudioDb db, CancellationToken ct) =>
+        WithComparison(ids, db, ct, c => Task.FromResult(Csv(ComparisonCsv.Write(ComparisonCsv.Lines(c)), "comparison.csv")), against);
 
     static Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>>> EpochsCsv([FromQuery] string? ids, StudioDb db, CancellationToken ct) =>
         WithComparison(ids, db, ct, async c => Csv(ComparisonCsv.Write(await EpochRow.LoadAsync(db, c, ct)), "comparison-metrics.csv"));

@@ -9,14 +9,16 @@ public enum ErrorView { Final, Best }
 
 /// <summary>
 /// The paper's Table 2 layout over several experiments: one row per configuration (same dataset, teacher, student
-/// and schedule; only the seed differs), one column per model (Teacher, BAN, BAN+L, CWTM, DKPP, BAN-1..k, Ens*2..k).
-/// This record is also the JSON export.
+/// and schedule; only the seed differs), one column per model (Teacher, Baseline, BAN, BAN+L, CWTM, DKPP, BAN-1..k,
+/// Ens*2..k). Δ and the p-values of every cell compare it with the column <see cref="Against"/> ("Teacher" unless
+/// chosen; the summaries' "teacher" fields then mean that column). This record is also the JSON export.
 /// </summary>
 public sealed record Comparison(
     IReadOnlyList<int> ExperimentIds,
     IReadOnlyList<string> Columns,
     IReadOnlyList<ComparisonRow> Rows,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    string Against = ExperimentPlan.TeacherColumn);
 
 /// <summary>
 /// One configuration: every run of it across the chosen experiments, by column. Language-model rows

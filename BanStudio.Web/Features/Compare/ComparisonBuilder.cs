@@ -16,16 +16,18 @@ public sealed record ComparedExperiment(int Id, string Name, string SpecJson, IR
 public static class ComparisonBuilder
 {
     /// <summary>The chosen experiments from the store; ids that do not exist come back in Missing.</summary>
-    public static async Task<(Comparison Comparison, IReadOnlyList<int> Missing)> LoadAsync(StudioDb db, IReadOnlyList<int> ids, CancellationToken ct)
+    /// <param name="against">The column Δ and the p-values compare each model with: the teacher, or e.g. Table 5's Baseline.</param>
+    public static async Task<(Comparison Comparison, IReadOnlyList<int> Missing)> LoadAsync(StudioDb db, IReadOnlyList<int> ids, CancellationToken ct,
+        string against = ExperimentPlan.TeacherColumn)
     {
         var experiments = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id)).Include(e => e.Runs)
             .OrderBy(e => e.Id).ToListAsync(ct);
         var missing = ids.Except(experiments.Select(e => e.Id)).ToList();
         var compared = experiments.Select(e => new ComparedExperiment(e.Id, e.Name, e.SpecJson, e.Runs.OrderBy(r => r.StepIndex).ToList())).ToList();
-        return (Build(compared), missing);
+        return (Build(compared, against), missing);
     }
 
-    public static Comparison Build(IReadOnlyList<ComparedExperiment> experiments)
+    public static Comparison Build(IReadOnlyList<ComparedExperiment> experiments, string against = ExperimentPlan.TeacherColumn)
     {
         var notes = new List<string>();
         var groups = new List<(string Key, ExperimentSpec Spec, List<ComparedExperiment> Experiments)>();
@@ -44,10 +46,10 @@ public static class ComparisonBuilder
             else groups[at].Experiments.Add(e);
         }
 
-        var rows = Distinguish(groups.Select((g, i) => BuildRow(i, g.Spec, g.Experiments)).ToList(), groups.Select(g => g.Key).ToList());
+        var rows = Distinguish(groups.Select((g, i) => BuildRow(i, g.Spec, g.Experiments, against)).ToList(), groups.Select(g => g.Key).ToList());
         var columns = rows.SelectMany(r => r.Cells.Select(c => c.Column)).Distinct()
             .OrderBy(ExperimentPlan.ColumnOrder).ThenBy(c => c, StringComparer.Ordinal).ToList();
-        return new Comparison(experiments.Select(e => e.Id).Order().ToList(), columns, rows, notes);
+        return new Comparison(experiments.Select(e => e.Id).Order().ToList(), columns, rows, notes, against);
     }
 
     /// <summary>
@@ -62,7 +64,7 @@ public static class ComparisonBuilder
         Dataset = spec.Dataset with { Path = null },
     });
 
-    static ComparisonRow BuildRow(int index, ExperimentSpec spec, List<ComparedExperiment> experiments)
+    static ComparisonRow BuildRow(int index, ExperimentSpec spec, List<ComparedExperiment> experiments, string against)
     {
         var metric = ComparisonMetric.For(spec);
         var paper = PaperResults.Find(spec) is { } p && p.MetricKey == metric.PaperKey ? p : null;
@@ -75,20 +77,21 @@ public static class ComparisonBuilder
                 : null;
 
         var byColumn = runs.GroupBy(x => x.Run.Column).ToDictionary(g => g.Key, g => g.ToList());
-        var teacher = byColumn.GetValueOrDefault(ExperimentPlan.TeacherColumn, []).Select(Finished).OfType<SeedResult>().ToList();
+        // The reference every other cell is compared with: the teacher unless another column was chosen.
+        var reference = byColumn.GetValueOrDefault(against, []).Select(Finished).OfType<SeedResult>().ToList();
         var cells = byColumn.OrderBy(g => ExperimentPlan.ColumnOrder(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var finished = g.Value.Select(Finished).OfType<SeedResult>().ToList();
-            bool isTeacher = g.Key == ExperimentPlan.TeacherColumn;
+            bool isReference = g.Key == against;
             return new ComparisonCell(
                 g.Key, finished,
-                Summarise(finished, teacher, r => r.Final, isTeacher),
-                Summarise(finished, teacher, r => r.Best, isTeacher),
+                Summarise(finished, reference, r => r.Final, isReference, against),
+                Summarise(finished, reference, r => r.Best, isReference, against),
                 Unfinished: g.Value.Count(x => x.Run.Status is RunStatus.Running or RunStatus.Interrupted or RunStatus.Cancelled),
                 Failed: g.Value.Count(x => x.Run.Status == RunStatus.Failed),
                 Paper: paper?.Numbers.GetValueOrDefault(g.Key),
                 Valid: metric.Valid is { } valid
-                    ? Summarise(finished, teacher, r => valid(byKey[(r.ExperimentId, r.RunKey)]), isTeacher)
+                    ? Summarise(finished, reference, r => valid(byKey[(r.ExperimentId, r.RunKey)]), isReference, against)
                     : null,
                 PaperValid: paper?.Valid?.GetValueOrDefault(g.Key));
         }).ToList();
@@ -112,10 +115,11 @@ public static class ComparisonBuilder
     }
 
     /// <summary>
-    /// Mean ± std of the cell's seeds in one view; beside the teacher, Welch's test of the two groups and the paired
-    /// test of each seed against the teacher it learnt from (same experiment, same seed).
+    /// Mean ± std of the cell's seeds in one view; beside the reference column (the teacher by default), Welch's test
+    /// of the two groups and the paired test of each seed against the reference of its own experiment and seed (for
+    /// the teacher: the one it learnt from).
     /// </summary>
-    static CellSummary? Summarise(List<SeedResult> cell, List<SeedResult> teacherCell, Func<SeedResult, double?> view, bool isTeacher)
+    static CellSummary? Summarise(List<SeedResult> cell, List<SeedResult> teacherCell, Func<SeedResult, double?> view, bool isTeacher, string against)
     {
         var values = cell.Select(view).OfType<double>().ToList();
         if (values.Count == 0) return null;
@@ -125,8 +129,8 @@ public static class ComparisonBuilder
 
         var teacher = teacherCell.Select(view).OfType<double>().ToList();
         if (teacher.Count == 0)
-            return new(mean, std, values.Count, null, null, null, null, 0, "no p-value: this configuration has no finished teacher run", false,
-                NoPairedReason: "no paired p-value: this configuration has no finished teacher run");
+            return new(mean, std, values.Count, null, null, null, null, 0, $"no p-value: this configuration has no finished {Named(against)} run", false,
+                NoPairedReason: $"no paired p-value: this configuration has no finished {Named(against)} run");
         var significance = Statistics.Welch(teacher, values);
         var teacherOf = teacherCell.Where(t => view(t) is not null).GroupBy(t => (t.ExperimentId, t.Seed)).ToDictionary(g => g.Key, g => view(g.First())!.Value);
         var pairs = cell.Where(r => view(r) is not null && teacherOf.ContainsKey((r.ExperimentId, r.Seed)))
@@ -136,6 +140,15 @@ public static class ComparisonBuilder
             significance.Test?.DegreesOfFreedom, teacher.Count, significance.Reason, false,
             paired.PValue, paired.Test?.T, pairs.Count, paired.Test?.MeanDifference, paired.Reason);
     }
+
+    /// <summary>"teacher" in running text; other columns by their names ("Baseline", "BAN-1").</summary>
+    public static string Named(string column) => column == ExperimentPlan.TeacherColumn ? "teacher" : column;
+
+    /// <summary>Whether <paramref name="column"/> is a column any plan can have: Teacher, Baseline, BAN, BAN+L, CWTM, DKPP, BAN-k, Ens*k.</summary>
+    public static bool IsColumnName(string column) =>
+        column is ExperimentPlan.TeacherColumn or ExperimentPlan.BaselineColumn or "BAN" or "BAN+L" or "CWTM" or "DKPP"
+        || (column.Length > 4 && (column.StartsWith("BAN-", StringComparison.Ordinal) || column.StartsWith("Ens*", StringComparison.Ordinal))
+            && int.TryParse(column[4..], System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k is >= 1 and <= 100);
 
     /// <summary>Marks, for each view (and the validation figures) separately, the cells with the row's lowest mean (every one of them on a tie).</summary>
     static List<ComparisonCell> MarkBest(List<ComparisonCell> cells)

@@ -27,6 +27,8 @@ public static class ComparisonCsv
         [Name("final_epoch_std")] public double? FinalStd { get; init; }
         [Name("final_epoch_n")] public int FinalN { get; init; }
         [Name("final_epoch_best_in_row")] public bool FinalBestInRow { get; init; }
+        /// <summary>The column that improvement, teacher_n and the p-values compare with: "Teacher" unless ?against= chose another.</summary>
+        [Name("compared_with")] public string ComparedWith { get; init; } = "";
         [Name("final_epoch_improvement_over_teacher")] public double? FinalImprovement { get; init; }
         [Name("final_epoch_p_value")] public double? FinalPValue { get; init; }
         [Name("final_epoch_p_value_note")] public string FinalPValueNote { get; init; } = "";
@@ -69,7 +71,7 @@ public static class ComparisonCsv
         {
             Row = row.Index, Configuration = row.Label, Dataset = row.Dataset, Teacher = row.Teacher, Student = row.Student ?? "",
             Schedule = row.Schedule, Experiments = string.Join(";", row.ExperimentIds), Metric = row.MetricLabel, Column = cell.Column,
-            Seeds = string.Join(";", cell.Runs.Select(r => r.Seed)),
+            Seeds = string.Join(";", cell.Runs.Select(r => r.Seed)), ComparedWith = comparison.Against,
             FinalMean = cell.Final?.Mean, FinalStd = cell.Final?.Std, FinalN = cell.Final?.N ?? 0, FinalBestInRow = cell.Final?.BestInRow ?? false,
             FinalImprovement = cell.Final?.ImprovementOverTeacher, FinalPValue = cell.Final?.PValue, FinalPValueNote = cell.Final?.NoPValueReason ?? "",
             BestMean = cell.Best?.Mean, BestStd = cell.Best?.Std, BestN = cell.Best?.N ?? 0, BestBestInRow = cell.Best?.BestInRow ?? false,

@@ -6,6 +6,7 @@ namespace BanStudio.Web.Features.Compare;
 public partial class ComparisonTable
 {
     [Parameter, EditorRequired] public required Comparison Comparison { get; set; }
+    string Against => Comparison.Against;
     [Parameter] public ErrorView View { get; set; }
 
     // Language-model rows have two figures per model (validation and test), so they get Table 6's own table.

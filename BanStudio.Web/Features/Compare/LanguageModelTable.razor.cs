@@ -15,6 +15,8 @@ public partial class LanguageModelTable
     public const string Test = "Test";
 
     [Parameter, EditorRequired] public required IReadOnlyList<ComparisonRow> Rows { get; set; }
+    /// <summary>The column Δ and p compare with (<see cref="Comparison.Against"/>).</summary>
+    [Parameter] public string Against { get; set; } = BanStudio.Training.Experiments.ExperimentPlan.TeacherColumn;
 
     /// <summary>The header columns after Network and Parameters, in Table 6's order: every Val, then every Test.</summary>
     public static IReadOnlyList<(string Column, string Split)> HeadersFor(IEnumerable<ComparisonRow> rows)

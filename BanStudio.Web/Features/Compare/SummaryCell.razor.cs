@@ -17,6 +17,22 @@ public partial class SummaryCell
     /// <summary>Why an empty cell is empty, under its dash.</summary>
     [Parameter] public string? EmptyReason { get; set; }
 
+    /// <summary>The column Δ and p compare with (<see cref="Comparison.Against"/>).</summary>
+    [Parameter] public string Against { get; set; } = ExperimentPlan.TeacherColumn;
+
+    /// <summary>What a table's cells show, said once above it.</summary>
+    public static string Caption(string against)
+    {
+        string reference = ComparisonBuilder.Named(against);
+        string pairedWith = against == ExperimentPlan.TeacherColumn ? "the teacher it learnt from" : $"the {reference} of its seed";
+        return $"mean ± std over seeds; Δ = {reference} − model (positive: better than the {reference}); " +
+               $"p: Welch's t-test of the two groups of seeds; paired p: t-test of each seed's difference from {pairedWith}";
+    }
+
+    string PairedTooltip(CellSummary s) =>
+        $"paired t-test, each seed against {(Against == ExperimentPlan.TeacherColumn ? "the teacher it learnt from" : $"the {Against} of its seed")}: " +
+        $"mean difference {Signed(s.PairedImprovement ?? 0)}, t = {s.PairedT?.ToString("0.###", CultureInfo.InvariantCulture)}, df = {s.Pairs - 1}";
+
     /// <summary>The style of a cell's &lt;td&gt;: the row's best is shaded.</summary>
     public static string TdStyle(CellSummary? summary) => summary?.BestInRow == true
         ? "white-space: nowrap; background-color: var(--mud-palette-success-hover)"
