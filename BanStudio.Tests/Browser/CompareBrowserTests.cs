@@ -9,8 +9,9 @@ using static Microsoft.Playwright.Assertions;
 namespace BanStudio.Tests.Browser;
 
 /// <summary>
-/// The Compare page in Chromium after a tiny experiment (teacher, BAN-1, BAN-2, CWTM, DKPP, Ens*2): the
-/// Table 2 layout with the numbers the API holds, the curves, and both CSV exports downloaded and parsed.
+/// The Compare page in Chromium after a tiny experiment (teacher, BAN-1, BAN-2, CWTM, DKPP, Table 5's Baseline, Ens*2):
+/// the Table 2 layout with the numbers the API holds, the curves, both CSV exports downloaded and parsed, and Δ taken
+/// against the Baseline instead of the teacher.
 /// The page's data-testid attributes are documented at the top of Compare.razor.cs.
 /// </summary>
 [Collection(TorchCollection.Name)]
@@ -28,7 +29,7 @@ public sealed partial class CompareBrowserTests(Chromium chromium) : IClassFixtu
     {
         await using var host = await StudioHost.StartAsync(_folder.Path);
         int id = await host.SubmitAsync(StudioHost.TinySpec("compare-me", generations: 2, epochs: 2)
-            .Replace("\"generations\": 2,", "\"generations\": 2, \"treatments\": [\"cwtm\", \"dkpp\"],"));
+            .Replace("\"generations\": 2,", "\"generations\": 2, \"treatments\": [\"cwtm\", \"dkpp\", \"baseline\"],"));
         var page = await chromium.OpenAsync(host.Address);
         await DashboardPage.WaitForAsync(page, "compare-me", "r => r.status === 'completed'");
         var details = await host.GetAsync(id);
@@ -45,7 +46,7 @@ public sealed partial class CompareBrowserTests(Chromium chromium) : IClassFixtu
         var table = page.GetByTestId("compare-table");
         await Expect(table).ToBeVisibleAsync();
         var headers = await page.Locator("[data-testid^='compare-header-']").AllTextContentsAsync();
-        foreach (var column in new[] { "Teacher", "BAN-1", "BAN-2", "CWTM", "DKPP", "Ens*2" })
+        foreach (var column in new[] { "Teacher", "Baseline", "BAN-1", "BAN-2", "CWTM", "DKPP", "Ens*2" })
             Assert.Contains(column, headers.Select(h => h.Trim()));
         string row = (await page.Locator("[data-testid^='compare-row-']").First.GetAttributeAsync("data-testid"))!["compare-row-".Length..];
         foreach (var (column, percent) in finalPercent)
@@ -72,7 +73,21 @@ public sealed partial class CompareBrowserTests(Chromium chromium) : IClassFixtu
             Assert.Equal("1", line["final_epoch_n"]);
         }
         var epochsCsv = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("export-epochs-csv").ClickAsync()));
-        Assert.Equal(10, epochsCsv.Count); // five trained models, two epochs each
+        Assert.Equal(12, epochsCsv.Count); // six trained models, two epochs each
         Assert.Equal(["1", "2"], epochsCsv.Where(r => r["column"] == "DKPP").Select(r => r["epoch"]));
+
+        // Table 5's question: each model against the Baseline (the students' network from labels) instead of the teacher.
+        await Expect(page.GetByTestId($"lineage-{row}-node-Baseline")).ToBeVisibleAsync();
+        await page.GetByTestId("compare-against").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Baseline" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/compare\\?ids={id}&against=Baseline$"));
+        await Expect(page.GetByTestId("compare-caption")).ToContainTextAsync("Δ = Baseline − model");
+        double delta = finalPercent["Baseline"] - finalPercent["CWTM"];
+        await Expect(page.GetByTestId($"cell-{row}-CWTM").GetByTestId("cell-delta"))
+            .ToHaveTextAsync($"Δ {(delta >= 0 ? "+" : "−")}{Math.Abs(delta).ToString("0.00", CultureInfo.InvariantCulture)} pts");
+        var againstCsv = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("export-table-csv").ClickAsync()));
+        Assert.All(againstCsv, l => Assert.Equal("Baseline", l["compared_with"]));
+        Assert.Equal(delta, double.Parse(againstCsv.Single(l => l["column"] == "CWTM")["final_epoch_improvement_over_teacher"], CultureInfo.InvariantCulture), 9);
+        await Chromium.ScreenshotAsync(page, "compare-against-baseline");
     }
 }
