@@ -1,3 +1,4 @@
+using BanStudio.Training;
 using BanStudio.Training.Data;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Models;
@@ -91,6 +92,21 @@ public class PaperResultsTests
         Assert.False(classical.Numbers.ContainsKey("BAN-1")); // the paper trained no BAN of it ("/")
         // Born again (no student), DenseNet-90-60 has Table 2's row, which has no baseline.
         Assert.False(PaperResults.Find(Spec(DatasetKinds.Cifar100, ModelPresets.DenseNet90_60))!.Numbers.ContainsKey("Baseline"));
+    }
+
+    [Theory]
+    [InlineData("paper-cifar100-densenet-90-60.json", "Table 2", "BAN-1", 16.62)]
+    [InlineData("paper-cifar100-wrn-28-10.json", "Table 3", "BAN-1", 18.25)]
+    [InlineData("paper-cifar100-table5-wrn-4-0.5.json", "Table 5", "Baseline", 19.63)]
+    public void The_shipped_paper_specs_are_the_papers_configurations_and_lack_only_the_cifar_files(string file, string table, string column, double value)
+    {
+        var spec = SpecJson.Parse<ExperimentSpec>(File.ReadAllText(Path.Combine(BanStudio.Tests.Language.Repository.Root, "wwwroot-assets", "specs", file)), file);
+        var row = PaperResults.Find(spec);
+        Assert.NotNull(row);
+        Assert.Equal(new PaperNumber(value, table), row.Numbers[column]);
+        // Every plan column has the paper's number beside it.
+        Assert.All(ExperimentPlan.Create(spec).Columns, c => Assert.True(row.Numbers.ContainsKey(c), $"{file}: no paper number for {c}"));
+        Assert.All(ExperimentValidation.Validate(spec), e => Assert.Equal("dataset.path", e.Field));
     }
 
     [Fact]
