@@ -46,6 +46,10 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         await Expect(input).ToHaveValueAsync(value);
     }
 
+    /// <summary>The input of the MudCheckBox with this test id, wherever MudBlazor puts the attribute.</summary>
+    static ILocator CheckBox(IPage page, string testId) =>
+        page.Locator($"[data-testid={testId}] input[type=checkbox], input[type=checkbox][data-testid={testId}]");
+
     static Task<int> PointsAsync(IPage page, string chart, string uid) => page.EvaluateAsync<int>(TracePoints, new[] { chart, uid });
 
     static Task WaitForPointsAsync(IPage page, string chart, string uid, int atLeast) =>
@@ -156,6 +160,27 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         Assert.Equal(details.Runs.Count, table.Count);
         var epochs = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("export-epochs-csv").ClickAsync()));
         Assert.Equal(10, epochs.Count);
+    }
+
+    [Fact]
+    public async Task A_template_from_the_menu_fills_the_wizard_with_a_papers_row()
+    {
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        var page = await chromium.OpenAsync(host.Address);
+        await Chromium.GoToAsync(page, new Uri(host.Address, "/experiments/new"));
+        await Expect(page.GetByTestId("wizard-step-dataset")).ToBeVisibleAsync();
+
+        await page.GetByTestId("wizard-templates").ClickAsync();
+        await page.GetByTestId("wizard-template-paper-cifar100-table5-wrn-4-0.5").ClickAsync();
+        await Expect(page.GetByTestId("wizard-template-note")).ToContainTextAsync("Table 5's BAN-Wide-ResNet-4-0.5 row");
+        await Chromium.ScreenshotAsync(page, "wizard-template");
+
+        // The students step holds the template's design: a BAN-ResNet student and the label-only Baseline.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Students" }).ClickAsync();
+        await Expect(page.GetByTestId("wizard-step-students")).ToBeVisibleAsync();
+        await Expect(CheckBox(page, "students-treatment-baseline")).ToBeCheckedAsync();
+        await Expect(CheckBox(page, "students-treatment-cwtm")).Not.ToBeCheckedAsync();
+        await Expect(page.GetByTestId("wizard-stepper")).ToContainTextAsync("BAN-Wide-ResNet-4-0.5");
     }
 
     [Fact]

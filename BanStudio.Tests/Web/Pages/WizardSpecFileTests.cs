@@ -166,6 +166,48 @@ public sealed class WizardSpecFileTests : IAsyncDisposable
     }
 
     [Fact]
+    public void The_templates_are_the_shipped_experiment_specs_embedded_as_they_are_on_disk()
+    {
+        string folder = Path.Combine(BanStudio.Tests.Language.Repository.Root, "wwwroot-assets", "specs");
+        var experiments = Directory.GetFiles(folder, "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal)
+            .Where(f => !f!.StartsWith("train-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(experiments, SpecTemplates.All.Select(t => t.File));
+        foreach (var template in SpecTemplates.All)
+            AssertSameSpec(SpecJson.Parse<ExperimentSpec>(File.ReadAllText(Path.Combine(folder, template.File)), template.File), template.Spec);
+        var demo = SpecTemplates.Find("demo-builtin")!;
+        Assert.StartsWith("A two-minute CPU demo on the built-in dataset", demo.Description);
+        Assert.DoesNotContain("//", demo.Description);
+        Assert.True(SpecTemplates.All.All(t => t.Summary.Length is > 0 and <= 160), "every template has a short summary");
+        Assert.Null(SpecTemplates.Find("train-tiny-builtin")); // a model spec for the train verb, not an experiment
+    }
+
+    [Fact]
+    public void A_template_in_the_url_fills_every_step_and_says_where_it_came_from()
+    {
+        _wizard.Pages.Bunit.Services.GetRequiredService<NavigationManager>().NavigateTo("/experiments/new?template=paper-cifar100-table5-wrn-4-0.5");
+        var page = _wizard.Render();
+        page.WaitForAssertion(() => Assert.Equal("paper-cifar100-table5-wrn-4-0.5", page.Instance.Model.Spec.Name));
+        AssertSameSpec(SpecTemplates.Find("paper-cifar100-table5-wrn-4-0.5")!.Spec, page.Instance.Model.Spec);
+        Assert.Contains("Started from the template paper-cifar100-table5-wrn-4-0.5", page.Find("[data-testid=wizard-template-note]").TextContent);
+        Assert.Contains("Table 5's BAN-Wide-ResNet-4-0.5 row", page.Find("[data-testid=wizard-template-note]").TextContent);
+
+        // An upload replaces the design, and with it the note.
+        Upload(page, CrossArchitectureSpec);
+        page.WaitForAssertion(() => Assert.Equal("table5-tiny", page.Instance.Model.Spec.Name));
+        Assert.Empty(page.FindAll("[data-testid=wizard-template-note]"));
+    }
+
+    [Fact]
+    public void An_unknown_template_says_so_lists_the_known_ones_and_keeps_the_defaults()
+    {
+        _wizard.Pages.Bunit.Services.GetRequiredService<NavigationManager>().NavigateTo("/experiments/new?template=table-7");
+        var page = _wizard.Render();
+        page.WaitForAssertion(() => Assert.Contains("There is no template \"table-7\"", page.Find("[data-testid=wizard-from-problem]").TextContent));
+        Assert.Contains("demo-builtin", page.Find("[data-testid=wizard-from-problem]").TextContent);
+        AssertSameSpec(WizardModel.DefaultSpec, page.Instance.Model.Spec);
+    }
+
+    [Fact]
     public void Edit_as_new_of_an_experiment_that_is_not_there_says_so_and_starts_from_the_defaults()
     {
         _wizard.Pages.Bunit.Services.GetRequiredService<NavigationManager>().NavigateTo("/experiments/new?from=41");

@@ -26,7 +26,9 @@ namespace BanStudio.Web.Features.Experiments.Wizard;
 /// <list type="bullet">
 /// <item>Page: <c>wizard-stepper</c>, <c>wizard-step-{dataset|teacher|students|schedule|review}</c> (the active step's content), <c>wizard-previous</c>, <c>wizard-next</c> (disabled while the step has errors),
 /// <c>wizard-step-errors</c>, <c>wizard-upload</c> (holds the <c>input[type=file]</c>), <c>wizard-upload-errors</c>,
-/// <c>wizard-launch</c>, <c>wizard-launch-errors</c>, <c>wizard-download</c> (an <c>a</c> with a data: href and a download name).</item>
+/// <c>wizard-launch</c>, <c>wizard-launch-errors</c>, <c>wizard-download</c> (an <c>a</c> with a data: href and a download name),
+/// <c>wizard-templates</c> (the template menu), <c>wizard-template-{id}</c> (its items, id = the spec's file name without .json),
+/// <c>wizard-template-note</c>.</item>
 /// <item>Dataset: <c>dataset-list</c>, <c>dataset-{kind}</c> (kind as in JSON: builtin, cifar10, cifar100, fashion-mnist, mnist),
 /// <c>dataset-{kind}-status</c>, <c>dataset-{kind}-location</c>, <c>dataset-trainSize</c>, <c>dataset-testSize</c>,
 /// <c>dataset-seed</c>, <c>dataset-path</c>, <c>dataset-trainLimit</c>, <c>dataset-testLimit</c>, <c>dataset-limitMode</c>.</item>
@@ -36,7 +38,7 @@ namespace BanStudio.Web.Features.Experiments.Wizard;
 /// <c>P-unitsPerBlock</c>, <c>P-compressFinalBlock</c>, <c>P-growthPerBlock</c>, <c>P-transitionCompression</c>,
 /// <c>P-stemChannels</c>, <c>P-name</c>, <c>P-widen</c>, <c>P-dropRate</c>, <c>P-block</c>, <c>P-widthRatio</c>, <c>P-match-teacher</c>.</item>
 /// <item>Students: <c>students-born-again</c>, <c>students-cross</c>, <c>students-generations</c>, <c>students-generationObjective</c>,
-/// <c>students-temperature</c>, <c>students-treatment-{ban|ban-plus-l|cwtm|dkpp}</c>, <c>students-ensembles</c>,
+/// <c>students-temperature</c>, <c>students-treatment-{ban|ban-plus-l|cwtm|dkpp|baseline}</c>, <c>students-ensembles</c>,
 /// <c>students-ensembleIncludesTeacher</c>.</item>
 /// <item>Schedule: <c>schedule-epochs</c>, <c>schedule-batchSize</c>, <c>schedule-learningRate</c>, <c>schedule-schedule</c>,
 /// <c>schedule-milestones</c>, <c>schedule-gamma</c>, <c>schedule-momentum</c>, <c>schedule-nesterov</c>, <c>schedule-weightDecay</c>,
@@ -59,7 +61,11 @@ public partial class NewExperiment : IDisposable
     /// <summary><c>?from=N</c>: start from experiment N's spec (the live page's "Edit as new") instead of the defaults.</summary>
     [SupplyParameterFromQuery(Name = "from")] public int? From { get; set; }
 
+    /// <summary><c>?template=demo-builtin</c>: start from a shipped spec (<see cref="SpecTemplates"/>).</summary>
+    [SupplyParameterFromQuery(Name = "template")] public string? Template { get; set; }
+
     (int Id, string Name)? startedFrom;
+    SpecTemplate? startedFromTemplate;
     string? fromProblem;
 
     MudStepper? stepper;
@@ -92,6 +98,11 @@ public partial class NewExperiment : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
+        if (Template is { } name)
+        {
+            if (SpecTemplates.Find(name) is { } template) UseTemplate(template);
+            else fromProblem = $"There is no template \"{name}\"; the wizard starts from its defaults. Templates: {string.Join(", ", SpecTemplates.All.Select(t => t.Id))}.";
+        }
         if (From is not { } id) return;
         await using var db = await DbFactory.CreateDbContextAsync();
         var source = await db.Experiments.AsNoTracking().Where(e => e.Id == id).Select(e => new { e.Name, e.SpecJson }).FirstOrDefaultAsync();
@@ -104,7 +115,7 @@ public partial class NewExperiment : IDisposable
         {
             var spec = SpecJson.Parse<ExperimentSpec>(source.SpecJson, "stored spec");
             Model.Replace(spec with { Name = NameOfCopy(spec.Name) });
-            startedFrom = (id, source.Name);
+            (startedFrom, startedFromTemplate) = ((id, source.Name), null);
         }
         catch (SpecValidationException e)
         {
@@ -123,6 +134,14 @@ public partial class NewExperiment : IDisposable
         int next = numbered.Success ? int.Parse(numbered.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) + 1 : 2;
         string suffix = $"-{next}";
         return (stem.Length + suffix.Length > 100 ? stem[..(100 - suffix.Length)] : stem) + suffix;
+    }
+
+    /// <summary>Fills every step from a shipped spec; what was designed before is replaced (the note says from what).</summary>
+    void UseTemplate(SpecTemplate template)
+    {
+        (uploadErrors, startedFrom, fromProblem) = (null, null, null);
+        startedFromTemplate = template;
+        Model.Replace(template.Spec);
     }
 
     void OnModelChanged()
@@ -175,7 +194,7 @@ public partial class NewExperiment : IDisposable
         try
         {
             var spec = SpecJson.Parse<ExperimentSpec>(json, "experiment spec");
-            uploadErrors = null;
+            (uploadErrors, startedFrom, startedFromTemplate) = (null, null, null); // the notes named what is now replaced
             Model.Replace(spec);
         }
         catch (SpecValidationException e)
