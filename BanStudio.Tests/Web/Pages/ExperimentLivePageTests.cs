@@ -114,6 +114,33 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     }
 
     [Fact]
+    public void An_epoch_reported_again_by_a_retrained_step_replaces_its_point_and_the_charts_are_redrawn()
+    {
+        for (int e = 1; e <= 3; e++) Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(e)));
+        var page = Render();
+        Assert.Equal([1, 2, 3], Xs(Trace(page, "loss", 0)));
+
+        // Resumed from scratch (a lost checkpoint, say): epoch 1 again with other numbers, then on.
+        Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(1) with { TrainLoss = 9 }));
+        _clock.Advance(ExperimentLive.RefreshInterval);
+        page.WaitForAssertion(() => Assert.Equal(3, Calls("react").Count));
+        Assert.Empty(Calls("extendTraces"));
+        Assert.Equal([1, 2, 3], Xs(Trace(page, "loss", 1)));
+        Assert.Equal([9.0, 1.0, 2.0 / 3], Trace(page, "loss", 1).Y.Cast<double>()); // train loss: the new epoch 1, the old 2 and 3
+
+        // New epochs after it are appended as usual.
+        Happen(new StepEpochCompleted("live", Step("seed-1/teacher"), Epoch(4)));
+        _clock.Advance(ExperimentLive.RefreshInterval);
+        page.WaitForAssertion(() => Assert.Equal(3, Calls("extendTraces").Count));
+        Assert.Equal([1, 2, 3, 4], Xs(Trace(page, "lr", 0)));
+
+        // What the store holds, as a reload shows it, is the same.
+        var reloaded = _context.Bunit.Render<ExperimentLive>(p => p.Add(x => x.Id, _id));
+        reloaded.WaitForAssertion(() => Assert.Equal(6, Calls("newPlot").Count));
+        Assert.Equal([9.0, 1.0, 2.0 / 3, 0.5], Trace(reloaded, "loss", 1).Y.Cast<double>());
+    }
+
+    [Fact]
     public void The_log_panel_shows_stored_messages_and_a_failure_reason_as_it_happens()
     {
         Happen(new StepStarted("live", Step("seed-1/teacher"), 0, 4));

@@ -181,9 +181,19 @@ public partial class ExperimentLive : IAsyncDisposable
         // The charts exist once the page has rendered them; until then their points wait in RunCharts.
         if (Volatile.Read(ref plotted) == 3 && charts.TakePending() is { } fresh)
         {
-            await Extend(lossChart!, fresh.Loss);
-            await Extend(errorChart!, fresh.Error);
-            await Extend(rateChart!, fresh.Rate);
+            if (fresh.Redraw)
+            {
+                // An epoch came again with other figures (a step retrained from an earlier epoch): draw the charts whole.
+                await lossChart!.React(disposed.Token);
+                await errorChart!.React(disposed.Token);
+                await rateChart!.React(disposed.Token);
+            }
+            else
+            {
+                await Extend(lossChart!, fresh.Loss);
+                await Extend(errorChart!, fresh.Error);
+                await Extend(rateChart!, fresh.Rate);
+            }
         }
         StateHasChanged();
     }

@@ -32,8 +32,9 @@ public sealed record TraceExtension(IReadOnlyList<object[]> X, IReadOnlyList<obj
 /// <see cref="IsLanguageModel"/>) the second chart is perplexity instead of error, with three traces per model:
 /// 3m test (solid), 3m+1 train (dashed), 3m+2 validation (dotted, uid "RUNKEY:valid"), as Table 6 reads them. Points arrive from the training
 /// thread through <see cref="Add"/> and leave in batches through <see cref="TakePending"/>; an epoch the
-/// chart already has (read from the database while events were buffered) is dropped, not drawn twice.
-/// Each trace keeps at most <see cref="MaxPoints"/> points, here and in the browser.
+/// chart already has with the same figures (read from the database while events were buffered) is dropped, not drawn
+/// twice, and one reported again with other figures (a step retrained from an earlier epoch) replaces its point, and
+/// the charts are drawn again from what they hold. Each trace keeps at most <see cref="MaxPoints"/> points, here and in the browser.
 /// </summary>
 public sealed class RunCharts
 {
@@ -46,6 +47,9 @@ public sealed class RunCharts
     readonly Lock _gate = new();
     readonly Dictionary<string, int> _model = new();
     readonly Dictionary<int, int> _lastEpoch = new();
+    // Every model's points by epoch, as the traces show them: what a redraw draws.
+    readonly Dictionary<int, SortedDictionary<int, EpochPoint>> _points = new();
+    static readonly TraceExtension Empty = new([], [], []);
     readonly List<(int Model, EpochPoint Point)> _pending = [];
 
     public RunCharts(ExperimentPlan plan, int maxPoints = DefaultMaxPoints)
@@ -107,12 +111,25 @@ public sealed class RunCharts
         if (kept.Count == 0) return;
         lock (_gate)
         {
-            foreach (var (trace, value) in Series(m))
-            {
-                trace.X = kept.Select(p => (object)p.Epoch).ToList();
-                trace.Y = kept.Select(p => (object)value(p)).ToList();
-            }
+            var stored = Points(m);
+            stored.Clear();
+            foreach (var p in kept) stored[p.Epoch] = p;
+            Draw(m);
             _lastEpoch[m] = kept[^1].Epoch;
+        }
+    }
+
+    SortedDictionary<int, EpochPoint> Points(int m) =>
+        _points.TryGetValue(m, out var points) ? points : _points[m] = new SortedDictionary<int, EpochPoint>();
+
+    // Sets model m's traces to its stored points (under the lock).
+    void Draw(int m)
+    {
+        var points = Points(m).Values.ToList();
+        foreach (var (trace, value) in Series(m))
+        {
+            trace.X = points.Select(p => (object)p.Epoch).ToList();
+            trace.Y = points.Select(p => (object)value(p)).ToList();
         }
     }
 
@@ -123,26 +140,42 @@ public sealed class RunCharts
         lock (_gate) _pending.Add((m, point));
     }
 
-    /// <summary>Everything added since the last call, per chart; null when nothing new.</summary>
-    public (TraceExtension Loss, TraceExtension Error, TraceExtension Rate)? TakePending()
+    /// <summary>
+    /// Everything added since the last call, per chart; null when nothing new. Redraw is true (and the extensions empty)
+    /// when an epoch came again with other figures: the traces then hold every model's points afresh, for the page to draw whole.
+    /// </summary>
+    public (TraceExtension Loss, TraceExtension Error, TraceExtension Rate, bool Redraw)? TakePending()
     {
-        List<(int Model, EpochPoint Point)> fresh;
+        List<(int Model, EpochPoint Point)> fresh = [];
+        bool redraw = false;
         lock (_gate)
         {
-            fresh = [];
             foreach (var (m, p) in _pending)
             {
-                if (_lastEpoch.TryGetValue(m, out int last) && p.Epoch <= last) continue;
-                _lastEpoch[m] = p.Epoch;
+                var stored = Points(m);
+                if (_lastEpoch.TryGetValue(m, out int last) && p.Epoch <= last)
+                {
+                    // Read from the database already (the same figures), or older than the points kept: nothing to draw.
+                    if (stored.TryGetValue(p.Epoch, out var had) ? had == p : stored.Count >= MaxPoints && p.Epoch < stored.Keys.First()) continue;
+                    redraw = true;
+                }
+                else _lastEpoch[m] = p.Epoch;
+                stored[p.Epoch] = p;
+                while (stored.Count > MaxPoints) stored.Remove(stored.Keys.First());
                 fresh.Add((m, p));
             }
             _pending.Clear();
+            if (redraw)
+            {
+                foreach (int m in _points.Keys) Draw(m);
+                return (Empty, Empty, Empty, true);
+            }
         }
         if (fresh.Count == 0) return null;
         var byModel = fresh.GroupBy(f => f.Model).Select(g => (Model: g.Key, Points: g.Select(f => f.Point).TakeLast(MaxPoints).ToList())).ToList();
         return (Extension(byModel, 2, [p => p.TestLoss, p => p.TrainLoss]),
                 Extension(byModel, ErrorSeries.Length, ErrorSeries),
-                Extension(byModel, 1, [p => p.LearningRate]));
+                Extension(byModel, 1, [p => p.LearningRate]), false);
     }
 
     static TraceExtension Extension(List<(int Model, List<EpochPoint> Points)> byModel, int perModel, Func<EpochPoint, double>[] values)
