@@ -171,4 +171,42 @@ public sealed class DashboardPageTests : IAsyncDisposable
             Assert.Equal("ETA 11 s", page.Find("[data-testid=experiment-eta]").TextContent.Trim());
         }, Dashboard.RefreshInterval * 5);
     }
+
+    [Fact]
+    public void An_experiment_deleted_while_its_training_events_are_still_arriving_leaves_the_list_and_the_selection()
+    {
+        var spec = SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("gone", generations: 1, epochs: 2), "spec");
+        var plan = ExperimentPlan.Create(spec);
+        int kept = Store("kept", ExperimentStatus.Completed, DateTimeOffset.UtcNow.AddHours(-1));
+        int gone;
+        using (var db = _context.NewDb())
+        {
+            var experiment = new Experiment { Name = "gone", SpecJson = SpecJson.Write(spec), Status = ExperimentStatus.Completed, TotalSteps = plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow };
+            db.Experiments.Add(experiment);
+            db.SaveChanges();
+            gone = experiment.Id;
+        }
+        var page = _context.Bunit.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Equal(2, Rows(page).Count));
+        page.Find($"input[data-testid=select-{gone}]").Change(true);
+        page.Find($"input[data-testid=select-{kept}]").Change(true);
+        page.WaitForAssertion(() => Assert.Contains("Compare 2 selected", page.Find("[data-testid=compare-selected]").TextContent));
+
+        // A late event of a step (the page has never tracked this experiment) comes after the row is gone from the
+        // database, and the deletion's own event after it: the page must neither fail on the missing row nor keep it.
+        using (var db = _context.NewDb())
+        {
+            db.Experiments.Remove(db.Experiments.Single(e => e.Id == gone));
+            db.SaveChanges();
+        }
+        _context.Broadcaster.Publish(gone, new StepStarted("gone", plan.Steps[1], 1, plan.Steps.Count));
+        _context.Broadcaster.Publish(gone, new StepBatchProgress("gone", plan.Steps[1], new BatchProgress(1, 1, 6, 2.0, 100)));
+        _context.Broadcaster.Publish(gone, new BanStudio.Web.Infrastructure.Live.ExperimentDeleted(gone));
+
+        page.WaitForAssertion(() => Assert.Equal(["kept"], Rows(page).Select(r => r[1])), Dashboard.RefreshInterval * 5);
+        Assert.Contains("Compare 1 selected", page.Find("[data-testid=compare-selected]").TextContent);
+        page.Find("[data-testid=compare-selected]").Click();
+        var navigation = _context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        Assert.EndsWith($"/compare?ids={kept}", navigation.Uri);
+    }
 }
