@@ -116,14 +116,16 @@ public sealed class WizardModel
     }
 
     /// <summary>
-    /// The full check's errors that the design check lacks are the missing files. (The full check may lack some of the
-    /// design check's: it skips the teacher-student pairing while anything else is wrong, so both lists are kept.)
+    /// The design is checked once, without the files; the missing files are what the dataset's own check adds when it
+    /// looks for them (the only part of <see cref="ExperimentValidation.Validate"/> that reads the disk).
     /// </summary>
     void Validate(ExperimentSpec spec)
     {
         Spec = spec;
         SpecErrors = ExperimentValidation.Validate(spec, checkFiles: false);
-        MissingData = ExperimentValidation.Validate(spec).Except(SpecErrors).ToList();
+        MissingData = spec.Dataset is { } dataset
+            ? dataset.Validate(checkFiles: true).Except(dataset.Validate(checkFiles: false)).ToList()
+            : [];
     }
 }
 
