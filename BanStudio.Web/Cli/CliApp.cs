@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace BanStudio.Web.Cli;
 
 /// <summary>
-/// The headless verbs (<c>models</c>, <c>train</c>, <c>run</c>, <c>datasets</c>, <c>bench</c>) and, with no verb, the web app.
+/// The headless verbs (<c>models</c>, <c>train</c>, <c>run</c>, <c>datasets</c>, <c>bench</c>, <c>outputs</c>) and, with no verb, the web app.
 /// Arguments the parser does not know (e.g. ASP.NET's <c>--urls</c>) go to the web host.
 /// </summary>
 public static class CliApp
@@ -39,7 +39,9 @@ public static class CliApp
         // Freed tensor memory stays in the heap for the next step instead of page-faulting back in every step.
         BanStudio.Training.Training.NativeHeap.KeepFreedBlocks();
         var root = BuildRoot(output ?? Console.Out, error ?? Console.Error);
-        return root.Parse(args).InvokeAsync(Invocation);
+        // Parse errors and --help go to the same writers as the verbs' own output (a caller that captures them sees them).
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = CancelGrace, Output = output ?? Console.Out, Error = error ?? Console.Error };
+        return root.Parse(args).InvokeAsync(invocation);
     }
 
     /// <summary>
@@ -48,8 +50,6 @@ public static class CliApp
     /// before it ends the process itself, which cut that short: the last line and the cancelled status were lost.
     /// </summary>
     public static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(30);
-
-    static readonly InvocationConfiguration Invocation = new() { ProcessTerminationTimeout = CancelGrace };
 
     static RootCommand BuildRoot(TextWriter output, TextWriter error)
     {
@@ -63,6 +63,7 @@ public static class CliApp
         root.Subcommands.Add(RunVerb.Create(output, error));
         root.Subcommands.Add(DatasetsVerb.Create(output, error));
         root.Subcommands.Add(BenchVerb.Create(output, error));
+        root.Subcommands.Add(OutputsVerb.Create(output, error));
         return root;
     }
 }

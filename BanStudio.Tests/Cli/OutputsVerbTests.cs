@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace BanStudio.Tests.Cli;
+
+/// <summary>
+/// <c>outputs</c> on an experiment <c>run</c> trained: each model's and ensemble's profile comes from its own final
+/// weights (its test error equals the one the run stored), and bad requests are refused naming what to change.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class OutputsVerbTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("ban-outputs-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    string Write(string name, string json)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    static Dictionary<string, string>[] ReadCsv(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var header = lines[0].Split(',');
+        return lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToArray();
+    }
+
+    static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Every_model_and_ensemble_is_profiled_from_its_own_final_weights()
+    {
+        string spec = Write("exp.json", """
+            {"name": "profiled", "dataset": {"kind": "builtin", "trainSize": 200, "testSize": 100},
+             "teacher": {"family": "wideresnet", "depth": 10, "widen": 1, "dropRate": 0},
+             "generations": 2, "treatments": [], "ensembles": true,
+             "schedule": {"epochs": 2, "batchSize": 50, "learningRate": 0.05}, "seeds": [3]}
+            """);
+        string folder = Path.Combine(_dir, "exp");
+        var run = await CliRun.RunAsync("run", spec, "--out", folder, "--database", Path.Combine(_dir, "studio.db"));
+        Assert.True(run.Code == 0, run.Err);
+
+        string csv = Path.Combine(_dir, "test.csv");
+        var (code, output, error) = await CliRun.RunAsync("outputs", spec, "--out", folder, "--split", "test", "--csv", csv);
+        Assert.True(code == 0, error);
+        Assert.Contains("outputs on the test split", output);
+        var rows = ReadCsv(csv);
+        Assert.Equal(["seed-3/teacher", "seed-3/ban-1", "seed-3/ban-2", "seed-3/ens-2"], rows.Select(r => r["key"]));
+        foreach (var row in rows)
+        {
+            // The test error run stored for this step (from the trainer's own evaluation, or Eq. 4's for the ensemble).
+            using var stored = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, row["key"], "result.json")));
+            Assert.Equal(stored.RootElement.GetProperty("finalTestError").GetDouble(), Number(row["error"]), 9);
+            Assert.Equal("100", row["samples"]);
+            Assert.Equal(100, Enumerable.Range(0, 10).Sum(b => int.Parse(row[$"true_p_bin_{b}"], CultureInfo.InvariantCulture)));
+            Assert.Equal(1 - Number(row["mean_max_probability"]), Number(row["mean_dark_mass"]), 12);
+            Assert.InRange(Number(row["mean_true_probability"]), 0, Number(row["mean_max_probability"]));
+        }
+        // Different weights give different outputs: the students are not the teacher read three times.
+        Assert.Equal(4, rows.Select(r => r["mean_true_probability"]).Distinct().Count());
+
+        // The default split is the training images (200 here), one line per step in the printed table.
+        var train = await CliRun.RunAsync("outputs", spec, "--out", folder, "--step", "seed-3/ban-1");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("train split of Built-in shapes (200 images", train.Out);
+        Assert.Single(train.Out.Split('\n'), l => l.StartsWith("seed-3/ban-1", StringComparison.Ordinal));
+        Assert.DoesNotContain("seed-3/teacher ", train.Out);
+
+        // A model whose checkpoint is gone is named, with the file, and so is the ensemble that needs it.
+        File.Delete(Path.Combine(folder, "seed-3", "ban-2", "checkpoint.bin"));
+        var partial = await CliRun.RunAsync("outputs", spec, "--out", folder);
+        Assert.True(partial.Code == 0, partial.Err);
+        Assert.Contains($"seed-3/ban-2         BAN-2      not trained yet: no {Path.Combine(folder, "seed-3", "ban-2", "checkpoint.bin")}", partial.Out);
+        Assert.Contains("seed-3/ens-2         Ens*2      not trained yet", partial.Out);
+    }
+
+    [Fact]
+    public async Task A_bad_request_is_refused_naming_what_to_change()
+    {
+        string spec = Write("exp.json", """
+            {"name": "refused", "dataset": {"kind": "builtin"}, "teacher": {"family": "wideresnet", "depth": 10, "widen": 1},
+             "generations": 1, "treatments": [], "schedule": {"epochs": 1}, "seeds": [1]}
+            """);
+        var unknown = await CliRun.RunAsync("outputs", spec, "--out", _dir, "--step", "seed-1/ban-7");
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("--step: seed-1/ban-7 is not a step of this spec; its steps are seed-1/teacher, seed-1/ban-1", unknown.Err);
+
+        var nowhere = await CliRun.RunAsync("outputs", spec, "--out", Path.Combine(_dir, "absent"));
+        Assert.Equal(2, nowhere.Code);
+        Assert.Contains("--out: ", nowhere.Err);
+        Assert.Contains("does not exist", nowhere.Err);
+
+        var split = await CliRun.RunAsync("outputs", spec, "--out", _dir, "--split", "valid");
+        Assert.NotEqual(0, split.Code);
+        Assert.Contains("valid", split.Err + split.Out);
+
+        string text = Write("lm.json", """
+            {"name": "lm", "dataset": {"kind": "builtin-text"}, "teacher": {"family": "lstm", "units": 16, "layers": 1},
+             "generations": 1, "treatments": [], "schedule": {"epochs": 1}, "seeds": [1]}
+            """);
+        var language = await CliRun.RunAsync("outputs", text, "--out", _dir);
+        Assert.Equal(2, language.Code);
+        Assert.Contains("dataset.kind", language.Err);
+        Assert.Contains("image classifiers", language.Err);
+    }
+}
