@@ -15,6 +15,7 @@ public static class StudioServices
         services.AddStudioStore(configuration);
         services.AddSingleton<ExperimentQueue>();
         services.AddSingleton<ExperimentControl>();
+        services.AddSingleton<BanStudio.Web.Features.Experiments.OutputsProfiler>();
         services.AddSingleton<TrainingBroadcaster>();
         // Start order matters: the database is migrated and recovered before the queue reads, and the
         // broadcaster outlives the queue on shutdown (services stop in reverse order) to send the last events.

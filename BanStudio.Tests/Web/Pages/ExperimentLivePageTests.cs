@@ -141,6 +141,31 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     }
 
     [Fact]
+    public void The_outputs_panel_waits_for_the_end_then_profiles_each_step_or_names_it_untrained()
+    {
+        var page = Render();
+        Assert.True(page.Find("button[data-testid=outputs-train]").HasAttribute("disabled")); // still training
+        Assert.Contains("Available once the experiment has ended", page.Find("[data-testid=outputs-note]").TextContent);
+
+        using (var db = _context.NewDb())
+        {
+            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Completed;
+            db.SaveChanges();
+        }
+        _context.Broadcaster.Publish(_id, new ExperimentEnded("live", _id, ExperimentStatus.Completed, null));
+        _clock.Advance(ExperimentLive.RefreshInterval);
+        page.WaitForAssertion(() => Assert.False(page.Find("button[data-testid=outputs-train]").HasAttribute("disabled")));
+
+        // Its folder holds no checkpoint: every step is listed, in plan order, as not trained yet.
+        page.Find("button[data-testid=outputs-train]").Click();
+        page.WaitForAssertion(() => Assert.Equal(_plan.Steps.Select(s => s.Key), page.FindAll("[data-testid=outputs-row]").Select(r => r.GetAttribute("data-key"))),
+            TimeSpan.FromSeconds(60));
+        Assert.Equal(_plan.Steps.Count, page.FindAll("[data-testid=outputs-missing]").Count);
+        Assert.Contains("Training images: 300", page.Find("[data-testid=outputs-caption]").TextContent);
+        Assert.Equal($"/api/experiments/{_id}/outputs.csv?split=train", page.Find("[data-testid=outputs-csv]").GetAttribute("href"));
+    }
+
+    [Fact]
     public void The_log_panel_shows_stored_messages_and_a_failure_reason_as_it_happens()
     {
         Happen(new StepStarted("live", Step("seed-1/teacher"), 0, 4));

@@ -35,6 +35,7 @@ public sealed class PageContext : IAsyncDisposable
             DatabasePath = DatabasePath, RunsDirectory = _folder.File("runs"),
         }));
         Bunit.Services.AddSingleton<ExperimentControl>();
+        Bunit.Services.AddSingleton<BanStudio.Web.Features.Experiments.OutputsProfiler>();
         using var db = NewDb();
         db.Database.Migrate();
     }

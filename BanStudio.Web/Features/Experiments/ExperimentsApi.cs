@@ -39,6 +39,7 @@ public static class ExperimentsApi
         group.MapPost("/{id:int}/resume", Resume).WithSummary("Queue a stopped experiment again: finished runs are reused, an interrupted one resumes from its checkpoint");
         group.MapDelete("/{id:int}", Delete).WithSummary("Delete a stopped or finished experiment: its runs, epochs and log, and its folder of checkpoints when it trained in the app's runs folder");
         group.MapExports();
+        OutputsProfiler.Map(group);
         return group;
     }
 

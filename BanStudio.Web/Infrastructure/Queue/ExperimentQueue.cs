@@ -52,6 +52,9 @@ public sealed class ExperimentQueue(TrainingBroadcaster broadcaster)
     /// <summary>Whether this process trains the experiment now (the CLI's <c>run</c> trains in its own).</summary>
     public bool IsRunningHere(int experimentId) => _running.ContainsKey(experimentId);
 
+    /// <summary>The experiments this process is training now (ids in no particular order).</summary>
+    public IReadOnlyCollection<int> RunningHere => _running.Keys.ToList();
+
     /// <summary>
     /// Registers a starting experiment; its token ends when it is cancelled or the host stops. Null when
     /// this id is already training (a second copy of it read by another worker), which must not replace the handle.

@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using BanStudio.Tests.Data;
+
+namespace BanStudio.Tests.Web;
+
+/// <summary>
+/// <c>GET /api/experiments/{id}/outputs.json|csv</c> on a real server: refused while the experiment trains, then each
+/// model's and ensemble's profile from its own final checkpoint (its error equals the one the run stored).
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class OutputsApiTests : IDisposable
+{
+    readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task A_finished_experiment_is_profiled_from_its_checkpoints_and_bad_requests_are_named()
+    {
+        await using var host = await StudioHost.StartAsync(_folder.Path);
+        int id = await host.SubmitAsync(StudioHost.TinySpec("profiled", generations: 2, epochs: 1));
+
+        // Queued or training: its checkpoints are still being written.
+        using (var early = await host.Http.GetAsync($"/api/experiments/{id}/outputs.json"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+            Assert.Contains("once it has ended", await early.Content.ReadAsStringAsync());
+        }
+
+        var finished = await host.WaitUntilFinishedAsync(id, TimeSpan.FromMinutes(3));
+        Assert.Equal("completed", finished.Status);
+
+        using var json = JsonDocument.Parse(await host.Http.GetStringAsync($"/api/experiments/{id}/outputs.json?split=test"));
+        var report = json.RootElement;
+        Assert.Equal("test", report.GetProperty("split").GetString());
+        Assert.Equal(100, report.GetProperty("images").GetInt32());
+        var rows = report.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(finished.Runs.Select(r => r.Key), rows.Select(r => r.GetProperty("key").GetString()));
+        Assert.Contains(rows, r => r.GetProperty("column").GetString() == "Ens*2");
+        foreach (var row in rows)
+        {
+            var profile = row.GetProperty("profile");
+            var run = finished.Runs.Single(r => r.Key == row.GetProperty("key").GetString());
+            Assert.Equal(run.FinalTestError!.Value, profile.GetProperty("error").GetDouble(), 9);
+            Assert.Equal(100, profile.GetProperty("trueProbabilityHistogram").EnumerateArray().Sum(c => c.GetInt64()));
+        }
+
+        // The CSV holds the same figures; the default split is the training images.
+        var csv = (await host.Http.GetStringAsync($"/api/experiments/{id}/outputs.csv?split=test")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = csv[0].Split(',');
+        Assert.Equal(rows.Count, csv.Length - 1);
+        int error = Array.IndexOf(header, "error");
+        Assert.Equal(rows.Select(r => r.GetProperty("profile").GetProperty("error").GetDouble()),
+            csv.Skip(1).Select(l => double.Parse(l.Split(',')[error], CultureInfo.InvariantCulture)));
+        using (var train = JsonDocument.Parse(await host.Http.GetStringAsync($"/api/experiments/{id}/outputs.json")))
+            Assert.Equal(300, train.RootElement.GetProperty("images").GetInt32());
+
+        using (var bad = await host.Http.GetAsync($"/api/experiments/{id}/outputs.json?split=valid"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("split must be", await bad.Content.ReadAsStringAsync());
+        }
+        using (var unknown = await host.Http.GetAsync($"/api/experiments/{id + 100}/outputs.csv"))
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+}

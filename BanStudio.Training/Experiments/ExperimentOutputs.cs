@@ -1,0 +1,109 @@
+using System.Globalization;
+using BanStudio.Training.Data;
+using BanStudio.Training.Models;
+using BanStudio.Training.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BanStudio.Training.Experiments;
+
+/// <summary>One step's <see cref="OutputProfile"/>, or the checkpoints it still lacks (then <see cref="Profile"/> is null).</summary>
+public sealed record StepOutputs(PlanStep Step, OutputProfile? Profile, IReadOnlyList<string> Missing);
+
+/// <summary>
+/// Section 3.2's profile (<see cref="OutputProfile"/>) of every trained model and ensemble of an experiment, read from
+/// the final checkpoints in its folder; trains nothing. Shared by the <c>outputs</c> verb and the web app.
+/// </summary>
+public static class ExperimentOutputs
+{
+    public const string TrainSplit = "train", TestSplit = "test";
+    public static readonly IReadOnlyList<string> Splits = [TrainSplit, TestSplit];
+
+    /// <summary>Null when <paramref name="spec"/> can be profiled; else why not (language models are per word).</summary>
+    public static string? Unsupported(ExperimentSpec spec) => spec.Dataset is { IsText: true }
+        ? "outputs profiles image classifiers; a language model's outputs are per word (its perplexities are in the run's results)"
+        : null;
+
+    /// <summary>
+    /// Profiles <paramref name="only"/> (or every step) in plan order on the <see cref="TrainingThread"/>, calling
+    /// <paramref name="each"/> as each is done. The last checkpoint of a step is its final weights.
+    /// </summary>
+    public static Task<IReadOnlyList<StepOutputs>> ProfileAsync(ExperimentPlan plan, string folder, ImageSplits data, string split,
+        IReadOnlyCollection<string>? only = null, Action<StepOutputs>? each = null, CancellationToken ct = default) =>
+        TrainingThread.Run(() => Profile(plan, folder, data, split, only, each, ct), ct);
+
+    static IReadOnlyList<StepOutputs> Profile(ExperimentPlan plan, string folder, ImageSplits data, string split,
+        IReadOnlyCollection<string>? only, Action<StepOutputs>? each, CancellationToken ct)
+    {
+        if (!Splits.Contains(split)) throw new ArgumentException($"split must be \"{TrainSplit}\" or \"{TestSplit}\", not \"{split}\"", nameof(split));
+        var images = split == TestSplit ? data.Test : data.Train;
+        var device = DeviceChoice.Resolve(plan.Spec.Device);
+        double temperature = plan.Spec.Temperature;
+        var results = new List<StepOutputs>();
+        var models = new Dictionary<string, BanModel>();
+        try
+        {
+            foreach (var step in plan.Steps.Where(s => only is null || only.Contains(s.Key)))
+            {
+                ct.ThrowIfCancellationRequested();
+                IReadOnlyList<string> members = step.Kind == StepKind.Train ? [step.Key] : step.Members;
+                var missing = members.Select(k => Path.Combine(folder, k, Checkpoint.FileName)).Where(p => !File.Exists(p)).ToList();
+                OutputProfile? profile = null;
+                if (missing.Count == 0)
+                {
+                    var loaded = members.Select(k => Load(models, plan.Steps.Single(s => s.Key == k), folder, data.Shape, device)).ToList();
+                    // An ensemble's p is its members' average softmax (Eq. 4): its log, times T, gives it back at temperature T.
+                    profile = OutputProfile.Measure(data, images, device, 500, temperature, x => loaded.Count == 1
+                        ? loaded[0].forward(x)
+                        : Ensemble.AverageSoftmax(loaded, x).clamp_min(1e-12).log().mul(temperature));
+                }
+                var outputs = new StepOutputs(step, profile, missing);
+                results.Add(outputs);
+                each?.Invoke(outputs);
+            }
+        }
+        finally
+        {
+            foreach (var m in models.Values) m.Dispose();
+        }
+        return results;
+    }
+
+    static BanModel Load(Dictionary<string, BanModel> models, PlanStep step, string folder, DataShape shape, Device device)
+    {
+        if (models.TryGetValue(step.Key, out var model)) return model;
+        model = step.Model!.Build(shape);
+        Checkpoint.LoadWeights(Path.Combine(folder, step.Folder, Checkpoint.FileName), model);
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        model.to(device);
+        model.eval();
+        return models[step.Key] = model;
+    }
+
+    /// <summary>One row per profiled step (steps without a profile are left out); text cells neutralised, numbers in full.</summary>
+    public static void WriteCsv(TextWriter text, string experiment, string split,
+        IEnumerable<(string Key, string Column, long Seed, int Generation, OutputProfile? Profile)> rows)
+    {
+        using var csv = new CsvHelper.CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true);
+        foreach (var name in new[]
+                 {
+                     "experiment", "split", "key", "column", "seed", "generation", "samples", "temperature", "error", "mean_true_probability",
+                     "mean_max_probability", "cwtm_weight_spread", "mean_dark_mass", "dark_entropy",
+                 }.Concat(Enumerable.Range(0, OutputProfile.Bins).Select(b => $"true_p_bin_{b}")))
+            csv.WriteField(name);
+        csv.NextRecord();
+        foreach (var (key, column, seed, generation, p) in rows)
+        {
+            if (p is null) continue;
+            foreach (var cell in new[] { experiment, split, key, column }) csv.WriteField(CsvCells.Text(cell));
+            foreach (var number in new[] { seed, generation, p.Samples }) csv.WriteField(number.ToString(CultureInfo.InvariantCulture));
+            foreach (var value in new[] { p.Temperature, p.Error, p.MeanTrueProbability, p.MeanMaxProbability, p.CwtmWeightSpread, p.MeanDarkMass })
+                csv.WriteField(Number(value));
+            csv.WriteField(p.DarkEntropy is { } h ? Number(h) : "");
+            foreach (long count in p.TrueProbabilityHistogram) csv.WriteField(count.ToString(CultureInfo.InvariantCulture));
+            csv.NextRecord();
+        }
+    }
+
+    static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text;
+using BanStudio.Training;
+using BanStudio.Training.Data;
+using BanStudio.Training.Experiments;
+using BanStudio.Training.Training;
+using BanStudio.Web.Infrastructure;
+using BanStudio.Web.Infrastructure.Data;
+using BanStudio.Web.Infrastructure.Queue;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BanStudio.Web.Features.Experiments;
+
+/// <summary>One step of <see cref="OutputsReport"/>: its profile (section 3.2), or the checkpoints it lacks.</summary>
+public sealed record OutputsRow(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, IReadOnlyList<string> Missing);
+
+/// <summary>An experiment's <see cref="ExperimentOutputs"/> on one split, as the API and the live page show it.</summary>
+public sealed record OutputsReport(int ExperimentId, string Experiment, string Split, int Images, double Temperature, IReadOnlyList<OutputsRow> Rows);
+
+/// <summary>A report, or why there is none: the HTTP status and a message naming what to do.</summary>
+public sealed record OutputsResult(OutputsReport? Report, int Status, string? Problem)
+{
+    public static OutputsResult Refused(int status, string problem) => new(null, status, problem);
+}
+
+/// <summary>
+/// Profiles a finished (or stopped) experiment's models from their checkpoints on the training thread, for
+/// <c>GET /api/experiments/{id}/outputs.json|csv</c> and the live page's Outputs panel. Refused while the experiment is
+/// queued or training, and while another one trains here (the training thread is busy: a profile would wait for it).
+/// </summary>
+public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOptions<StudioOptions> options, ExperimentQueue queue)
+{
+    public async Task<OutputsResult> ProfileAsync(int id, string split, CancellationToken ct)
+    {
+        if (!ExperimentOutputs.Splits.Contains(split))
+            return OutputsResult.Refused(StatusCodes.Status400BadRequest, $"split must be \"{ExperimentOutputs.TrainSplit}\" or \"{ExperimentOutputs.TestSplit}\", not \"{split}\"");
+        Experiment? experiment;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            experiment = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
+        if (experiment is null) return OutputsResult.Refused(StatusCodes.Status404NotFound, $"experiment {id} does not exist");
+        if (experiment.Status is ExperimentStatus.Queued or ExperimentStatus.Running)
+            return OutputsResult.Refused(StatusCodes.Status409Conflict,
+                $"experiment {id} is {Words.Of(experiment.Status)}: profile its outputs once it has ended (or cancel it)");
+        if (queue.RunningHere.FirstOrDefault() is var other and > 0)
+            return OutputsResult.Refused(StatusCodes.Status409Conflict,
+                $"experiment {other} is training in this app and holds the training thread; profile outputs once it has ended");
+        var spec = SpecJson.Parse<ExperimentSpec>(experiment.SpecJson, "experiment spec");
+        if (ExperimentOutputs.Unsupported(spec) is { } why) return OutputsResult.Refused(StatusCodes.Status409Conflict, why);
+
+        ImageSplits data;
+        try
+        {
+            var catalog = new DatasetCatalog(options.Value.EffectiveDataRoots, includeSystemFolders: false);
+            data = await Task.Run(() => TorchThreads.Serially(() => spec.Dataset.Load(catalog)), ct);
+        }
+        catch (Exception e) when (e is DatasetFileException or SpecValidationException)
+        {
+            return OutputsResult.Refused(StatusCodes.Status409Conflict, $"the dataset cannot be read: {e.Message}");
+        }
+        using (data)
+        {
+            var plan = ExperimentPlan.Create(spec);
+            var steps = await ExperimentOutputs.ProfileAsync(plan, experiment.Folder, data, split, ct: ct);
+            var rows = steps.Select(s => new OutputsRow(s.Step.Key, s.Step.Column, s.Step.Seed, s.Step.Generation, s.Profile, s.Missing)).ToList();
+            int images = split == ExperimentOutputs.TestSplit ? data.Test.Count : data.Train.Count;
+            return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, rows), StatusCodes.Status200OK, null);
+        }
+    }
+
+    public static void Map(RouteGroupBuilder group)
+    {
+        group.MapGet("/{id:int}/outputs.json", Json).WithSummary(
+            "Section 3.2's profile of every trained model and ensemble (?split=train|test): mean p of the true class, CWTM's max-p weight and spread, dark-knowledge mass and entropy, p* histogram");
+        group.MapGet("/{id:int}/outputs.csv", Csv).WithSummary("The same profile as CSV, one row per profiled step");
+    }
+
+    static async Task<Results<Ok<OutputsReport>, ProblemHttpResult>> Json(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit)
+    {
+        var result = await profiler.ProfileAsync(id, split, ct);
+        return result.Report is { } report ? TypedResults.Ok(report) : Problem(result);
+    }
+
+    static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Csv(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit)
+    {
+        var result = await profiler.ProfileAsync(id, split, ct);
+        if (result.Report is not { } report) return Problem(result);
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        ExperimentOutputs.WriteCsv(text, report.Experiment, report.Split, report.Rows.Select(r => (r.Key, r.Column, r.Seed, r.Generation, r.Profile)));
+        return TypedResults.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", $"experiment-{id}-outputs-{report.Split}.csv");
+    }
+
+    static ProblemHttpResult Problem(OutputsResult result) => TypedResults.Problem(result.Problem, statusCode: result.Status);
+}
