@@ -140,6 +140,19 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         Assert.Equal("wizard-tiny", details.Name);
         Assert.All(details.Runs, r => Assert.Equal("completed", r.Status));
 
+        // Outputs (section 3.2), on the test images: every model and the ensemble, from their checkpoints, with the
+        // test errors the runs stored; the CSV link downloads the same rows.
+        await page.GetByTestId("outputs-test").ClickAsync();
+        await Expect(page.GetByTestId("outputs-row")).ToHaveCountAsync(details.Runs.Count, new() { Timeout = 60_000 });
+        foreach (var run in details.Runs)
+            await Expect(page.Locator($"[data-testid=outputs-row][data-key='{run.Key}'] [data-testid=outputs-error]"))
+                .ToHaveTextAsync((run.FinalTestError!.Value * 100).ToString("0.00", CultureInfo.InvariantCulture));
+        await Expect(page.GetByTestId("outputs-caption")).ToContainTextAsync("Test images: 100");
+        await page.GetByTestId("outputs-panel").ScrollIntoViewIfNeededAsync();
+        await Chromium.ScreenshotAsync(page, "live-outputs");
+        var outputs = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("outputs-csv").ClickAsync()));
+        Assert.Equal(details.Runs.Count, outputs.Count);
+
         // Its spec downloads from the live page; "Edit as new" opens the wizard on the same design under a new name.
         string spec = await DashboardPage.DownloadAsync(page, () => page.GetByTestId("spec-json-link").ClickAsync());
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(details.Spec), System.Text.Json.JsonSerializer.Serialize(System.Text.Json.JsonDocument.Parse(spec).RootElement));
