@@ -16,10 +16,14 @@ public sealed class DashboardPageTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();
 
-    int Store(string name, ExperimentStatus status, DateTimeOffset created, int totalSteps = 3)
+    int Store(string name, ExperimentStatus status, DateTimeOffset created, int totalSteps = 3, ExperimentSpec? spec = null)
     {
         using var db = _context.NewDb();
-        var experiment = new Experiment { Name = name, SpecJson = "{}", Status = status, TotalSteps = totalSteps, CreatedAt = created };
+        var experiment = new Experiment
+        {
+            Name = name, SpecJson = spec is null ? "{}" : SpecJson.Write(spec), Status = status,
+            TotalSteps = spec is null ? totalSteps : ExperimentPlan.Create(spec).Steps.Count, CreatedAt = created,
+        };
         db.Experiments.Add(experiment);
         db.SaveChanges();
         return experiment.Id;
@@ -135,14 +139,7 @@ public sealed class DashboardPageTests : IAsyncDisposable
     {
         var spec = SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("eta", generations: 1, epochs: 4), "spec");
         var plan = ExperimentPlan.Create(spec);
-        int id;
-        using (var db = _context.NewDb())
-        {
-            var experiment = new Experiment { Name = "eta", SpecJson = SpecJson.Write(spec), Status = ExperimentStatus.Running, TotalSteps = plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow };
-            db.Experiments.Add(experiment);
-            db.SaveChanges();
-            id = experiment.Id;
-        }
+        int id = Store("eta", ExperimentStatus.Running, DateTimeOffset.UtcNow, spec: spec);
         var page = _context.Bunit.Render<Dashboard>();
         page.WaitForAssertion(() => Assert.Single(Rows(page)));
         Assert.Empty(page.FindAll("[data-testid=experiment-eta]"));
@@ -178,14 +175,7 @@ public sealed class DashboardPageTests : IAsyncDisposable
         var spec = SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("gone", generations: 1, epochs: 2), "spec");
         var plan = ExperimentPlan.Create(spec);
         int kept = Store("kept", ExperimentStatus.Completed, DateTimeOffset.UtcNow.AddHours(-1));
-        int gone;
-        using (var db = _context.NewDb())
-        {
-            var experiment = new Experiment { Name = "gone", SpecJson = SpecJson.Write(spec), Status = ExperimentStatus.Completed, TotalSteps = plan.Steps.Count, CreatedAt = DateTimeOffset.UtcNow };
-            db.Experiments.Add(experiment);
-            db.SaveChanges();
-            gone = experiment.Id;
-        }
+        int gone = Store("gone", ExperimentStatus.Completed, DateTimeOffset.UtcNow, spec: spec);
         var page = _context.Bunit.Render<Dashboard>();
         page.WaitForAssertion(() => Assert.Equal(2, Rows(page).Count));
         page.Find($"input[data-testid=select-{gone}]").Change(true);
