@@ -79,6 +79,13 @@ public sealed class OutputsVerbTests : IDisposable
         Assert.True(partial.Code == 0, partial.Err);
         Assert.Contains($"seed-3/ban-2         BAN-2      not trained yet: no {Path.Combine(folder, "seed-3", "ban-2", "checkpoint.bin")}", partial.Out);
         Assert.Contains("seed-3/ens-2         Ens*2      not trained yet", partial.Out);
+
+        // A checkpoint cut short is reported with its path (exit 1), not as a stack trace.
+        string teacher = Path.Combine(folder, "seed-3", "teacher", "checkpoint.bin");
+        File.WriteAllBytes(teacher, File.ReadAllBytes(teacher)[..4000]);
+        var corrupt = await CliRun.RunAsync("outputs", spec, "--out", folder, "--step", "seed-3/teacher");
+        Assert.Equal(1, corrupt.Code);
+        Assert.Contains($"checkpoint problem: {teacher}", corrupt.Err);
     }
 
     [Fact]

@@ -64,5 +64,16 @@ public sealed class OutputsApiTests : IDisposable
         }
         using (var unknown = await host.Http.GetAsync($"/api/experiments/{id + 100}/outputs.csv"))
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        // A checkpoint cut short: 409 naming its file, and the app goes on serving.
+        string checkpoint = Path.Combine(finished.Folder, "seed-1", "ban-1", "checkpoint.bin");
+        File.WriteAllBytes(checkpoint, File.ReadAllBytes(checkpoint)[..4000]);
+        using (var corrupt = await host.Http.GetAsync($"/api/experiments/{id}/outputs.json"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, corrupt.StatusCode);
+            Assert.Contains("a checkpoint cannot be read", await corrupt.Content.ReadAsStringAsync());
+            Assert.Contains("ban-1", await corrupt.Content.ReadAsStringAsync());
+        }
+        Assert.Equal("completed", (await host.GetAsync(id)).Status);
     }
 }

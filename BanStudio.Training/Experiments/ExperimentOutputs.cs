@@ -26,7 +26,8 @@ public static class ExperimentOutputs
 
     /// <summary>
     /// Profiles <paramref name="only"/> (or every step) in plan order on the <see cref="TrainingThread"/>, calling
-    /// <paramref name="each"/> as each is done. The last checkpoint of a step is its final weights.
+    /// <paramref name="each"/> as each is done. The last checkpoint of a step is its final weights. A checkpoint that
+    /// cannot be read throws <see cref="InvalidDataException"/> naming its path.
     /// </summary>
     public static Task<IReadOnlyList<StepOutputs>> ProfileAsync(ExperimentPlan plan, string folder, ImageSplits data, string split,
         IReadOnlyCollection<string>? only = null, Action<StepOutputs>? each = null, CancellationToken ct = default) =>
@@ -73,7 +74,14 @@ public static class ExperimentOutputs
     {
         if (models.TryGetValue(step.Key, out var model)) return model;
         model = step.Model!.Build(shape);
-        Checkpoint.LoadWeights(Path.Combine(folder, step.Folder, Checkpoint.FileName), model);
+        string path = Path.Combine(folder, step.Folder, Checkpoint.FileName);
+        try { Checkpoint.LoadWeights(path, model); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            model.Dispose();
+            // Truncated, overwritten, or of another model: named with its path, whatever TorchSharp threw.
+            throw e as InvalidDataException ?? new InvalidDataException($"{path}: the checkpoint cannot be read ({e.Message})", e);
+        }
         foreach (var p in model.parameters()) p.requires_grad = false;
         model.to(device);
         model.eval();

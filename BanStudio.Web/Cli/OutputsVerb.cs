@@ -78,8 +78,17 @@ public static class OutputsVerb
                 $"{spec.Name}: outputs on the {splitName} split of {data.Name} ({split.Count} images, no augmentation), T = {spec.Temperature}, " +
                 $"{DeviceChoice.Describe(DeviceChoice.Resolve(spec.Device))}"));
             output.WriteLine(Header);
-            var rows = await ExperimentOutputs.ProfileAsync(plan, folder.FullName, data, splitName, only.Length == 0 ? null : only,
-                s => output.WriteLine(Row(s)), ct);
+            IReadOnlyList<StepOutputs> rows;
+            try
+            {
+                rows = await ExperimentOutputs.ProfileAsync(plan, folder.FullName, data, splitName, only.Length == 0 ? null : only,
+                    s => output.WriteLine(Row(s)), ct);
+            }
+            catch (InvalidDataException e)
+            {
+                error.WriteLine($"checkpoint problem: {e.Message}");
+                return TrainVerb.ExitCodes.TrainingFailed;
+            }
             output.WriteLine();
             output.WriteLine("error: argmax wrong; p*: mean probability of the true class (Eq. 8's weight on the label gradient); max p: CWTM's mean weight (Eq. 10) and");
             output.WriteLine("its spread (std/mean); dark: mean mass off the argmax (what DKPP permutes, Eq. 11); H(dark): its entropy renormalised, / ln(n-1), 1 = uniform;");

@@ -62,7 +62,12 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
         using (data)
         {
             var plan = ExperimentPlan.Create(spec);
-            var steps = await ExperimentOutputs.ProfileAsync(plan, experiment.Folder, data, split, ct: ct);
+            IReadOnlyList<StepOutputs> steps;
+            try { steps = await ExperimentOutputs.ProfileAsync(plan, experiment.Folder, data, split, ct: ct); }
+            catch (InvalidDataException e)
+            {
+                return OutputsResult.Refused(StatusCodes.Status409Conflict, $"a checkpoint cannot be read: {e.Message}");
+            }
             var rows = steps.Select(s => new OutputsRow(s.Step.Key, s.Step.Column, s.Step.Seed, s.Step.Generation, s.Profile, s.Missing)).ToList();
             int images = split == ExperimentOutputs.TestSplit ? data.Test.Count : data.Train.Count;
             return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, rows), StatusCodes.Status200OK, null);
