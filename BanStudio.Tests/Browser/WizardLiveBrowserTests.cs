@@ -148,8 +148,8 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
             await Expect(page.Locator($"[data-testid=outputs-row][data-key='{run.Key}'] [data-testid=outputs-error]"))
                 .ToHaveTextAsync((run.FinalTestError!.Value * 100).ToString("0.00", CultureInfo.InvariantCulture));
         await Expect(page.GetByTestId("outputs-caption")).ToContainTextAsync("Test images: 100");
-        await page.GetByTestId("outputs-panel").ScrollIntoViewIfNeededAsync();
         await Chromium.ScreenshotAsync(page, "live-outputs");
+        await page.GetByTestId("outputs-panel").ScreenshotAsync(new() { Path = Path.Combine(Chromium.ScreenshotFolder, "live-outputs-panel.png") });
         var outputs = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("outputs-csv").ClickAsync()));
         Assert.Equal(details.Runs.Count, outputs.Count);
 
