@@ -59,6 +59,8 @@ public sealed class OutputsVerbTests : IDisposable
             using var stored = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, row["key"], "result.json")));
             Assert.Equal(stored.RootElement.GetProperty("finalTestError").GetDouble(), Number(row["error"]), 9);
             Assert.Equal("100", row["samples"]);
+            Assert.Equal("2", row["epochs"]); // the checkpoint's epochs: all of the schedule's
+            Assert.DoesNotContain("unfinished", output);
             Assert.Equal(100, Enumerable.Range(0, 10).Sum(b => int.Parse(row[$"true_p_bin_{b}"], CultureInfo.InvariantCulture)));
             Assert.Equal(1 - Number(row["mean_max_probability"]), Number(row["mean_dark_mass"]), 12);
             Assert.InRange(Number(row["mean_true_probability"]), 0, Number(row["mean_max_probability"]));
@@ -72,6 +74,12 @@ public sealed class OutputsVerbTests : IDisposable
         Assert.Contains("train split of Built-in shapes (200 images", train.Out);
         Assert.Single(train.Out.Split('\n'), l => l.StartsWith("seed-3/ban-1", StringComparison.Ordinal));
         Assert.DoesNotContain("seed-3/teacher ", train.Out);
+
+        // Checkpoints that hold fewer epochs than the spec asks for (a cancelled run; here a spec asking for 3) are flagged.
+        string longer = Write("longer.json", File.ReadAllText(spec).Replace("\"epochs\": 2", "\"epochs\": 3", StringComparison.Ordinal));
+        var unfinished = await CliRun.RunAsync("outputs", longer, "--out", folder, "--step", "seed-3/teacher", "--step", "seed-3/ens-2");
+        Assert.True(unfinished.Code == 0, unfinished.Err);
+        Assert.Equal(2, unfinished.Out.Split('\n').Count(l => l.StartsWith("seed-3/", StringComparison.Ordinal) && l.EndsWith("(unfinished: epoch 2 of 3)", StringComparison.Ordinal)));
 
         // A model whose checkpoint is gone is named, with the file, and so is the ensemble that needs it.
         File.Delete(Path.Combine(folder, "seed-3", "ban-2", "checkpoint.bin"));

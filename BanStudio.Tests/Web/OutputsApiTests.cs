@@ -36,6 +36,7 @@ public sealed class OutputsApiTests : IDisposable
         var report = json.RootElement;
         Assert.Equal("test", report.GetProperty("split").GetString());
         Assert.Equal(100, report.GetProperty("images").GetInt32());
+        Assert.Equal(1, report.GetProperty("scheduledEpochs").GetInt32());
         var rows = report.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(finished.Runs.Select(r => r.Key), rows.Select(r => r.GetProperty("key").GetString()));
         Assert.Contains(rows, r => r.GetProperty("column").GetString() == "Ens*2");
@@ -45,6 +46,7 @@ public sealed class OutputsApiTests : IDisposable
             var run = finished.Runs.Single(r => r.Key == row.GetProperty("key").GetString());
             Assert.Equal(run.FinalTestError!.Value, profile.GetProperty("error").GetDouble(), 9);
             Assert.Equal(100, profile.GetProperty("trueProbabilityHistogram").EnumerateArray().Sum(c => c.GetInt64()));
+            Assert.Equal(1, row.GetProperty("epochs").GetInt32()); // finished: the schedule's one epoch
         }
 
         // The CSV holds the same figures; the default split is the training images.

@@ -7,8 +7,12 @@ using static TorchSharp.torch;
 
 namespace BanStudio.Training.Experiments;
 
-/// <summary>One step's <see cref="OutputProfile"/>, or the checkpoints it still lacks (then <see cref="Profile"/> is null).</summary>
-public sealed record StepOutputs(PlanStep Step, OutputProfile? Profile, IReadOnlyList<string> Missing);
+/// <summary>
+/// One step's <see cref="OutputProfile"/>, or the checkpoints it still lacks (then <see cref="Profile"/> is null).
+/// <see cref="Epochs"/>: the epochs its checkpoint holds (an ensemble's: its least trained member's), fewer than the
+/// schedule's for a step a cancel or a crash stopped: then the profile is of those weights, not final ones.
+/// </summary>
+public sealed record StepOutputs(PlanStep Step, OutputProfile? Profile, IReadOnlyList<string> Missing, int? Epochs = null);
 
 /// <summary>
 /// Section 3.2's profile (<see cref="OutputProfile"/>) of every trained model and ensemble of an experiment, read from
@@ -41,7 +45,7 @@ public static class ExperimentOutputs
         var device = DeviceChoice.Resolve(plan.Spec.Device);
         double temperature = plan.Spec.Temperature;
         var results = new List<StepOutputs>();
-        var models = new Dictionary<string, BanModel>();
+        var models = new Dictionary<string, (BanModel Model, int Epochs)>();
         try
         {
             foreach (var step in plan.Steps.Where(s => only is null || only.Contains(s.Key)))
@@ -50,32 +54,36 @@ public static class ExperimentOutputs
                 IReadOnlyList<string> members = step.Kind == StepKind.Train ? [step.Key] : step.Members;
                 var missing = members.Select(k => Path.Combine(folder, k, Checkpoint.FileName)).Where(p => !File.Exists(p)).ToList();
                 OutputProfile? profile = null;
+                int? epochs = null;
                 if (missing.Count == 0)
                 {
-                    var loaded = members.Select(k => Load(models, plan.Steps.Single(s => s.Key == k), folder, data.Shape, device)).ToList();
+                    var trained = members.Select(k => Load(models, plan.Steps.Single(s => s.Key == k), folder, data.Shape, device)).ToList();
+                    var loaded = trained.Select(m => m.Model).ToList();
+                    epochs = trained.Min(m => m.Epochs);
                     // An ensemble's p is its members' average softmax (Eq. 4): its log, times T, gives it back at temperature T.
                     profile = OutputProfile.Measure(data, images, device, 500, temperature, x => loaded.Count == 1
                         ? loaded[0].forward(x)
                         : Ensemble.AverageSoftmax(loaded, x).clamp_min(1e-12).log().mul(temperature));
                 }
-                var outputs = new StepOutputs(step, profile, missing);
+                var outputs = new StepOutputs(step, profile, missing, epochs);
                 results.Add(outputs);
                 each?.Invoke(outputs);
             }
         }
         finally
         {
-            foreach (var m in models.Values) m.Dispose();
+            foreach (var m in models.Values) m.Model.Dispose();
         }
         return results;
     }
 
-    static BanModel Load(Dictionary<string, BanModel> models, PlanStep step, string folder, DataShape shape, Device device)
+    static (BanModel Model, int Epochs) Load(Dictionary<string, (BanModel, int)> models, PlanStep step, string folder, DataShape shape, Device device)
     {
-        if (models.TryGetValue(step.Key, out var model)) return model;
-        model = step.Model!.Build(shape);
+        if (models.TryGetValue(step.Key, out var known)) return known;
+        var model = step.Model!.Build(shape);
         string path = Path.Combine(folder, step.Folder, Checkpoint.FileName);
-        try { Checkpoint.LoadWeights(path, model); }
+        int epochs;
+        try { epochs = Checkpoint.LoadWeights(path, model).EpochsDone; }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             model.Dispose();
@@ -85,26 +93,26 @@ public static class ExperimentOutputs
         foreach (var p in model.parameters()) p.requires_grad = false;
         model.to(device);
         model.eval();
-        return models[step.Key] = model;
+        return models[step.Key] = (model, epochs);
     }
 
     /// <summary>One row per profiled step (steps without a profile are left out); text cells neutralised, numbers in full.</summary>
     public static void WriteCsv(TextWriter text, string experiment, string split,
-        IEnumerable<(string Key, string Column, long Seed, int Generation, OutputProfile? Profile)> rows)
+        IEnumerable<(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, int? Epochs)> rows)
     {
         using var csv = new CsvHelper.CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var name in new[]
                  {
-                     "experiment", "split", "key", "column", "seed", "generation", "samples", "temperature", "error", "mean_true_probability",
+                     "experiment", "split", "key", "column", "seed", "generation", "epochs", "samples", "temperature", "error", "mean_true_probability",
                      "mean_max_probability", "cwtm_weight_spread", "mean_dark_mass", "dark_entropy",
                  }.Concat(Enumerable.Range(0, OutputProfile.Bins).Select(b => $"true_p_bin_{b}")))
             csv.WriteField(name);
         csv.NextRecord();
-        foreach (var (key, column, seed, generation, p) in rows)
+        foreach (var (key, column, seed, generation, p, epochs) in rows)
         {
             if (p is null) continue;
             foreach (var cell in new[] { experiment, split, key, column }) csv.WriteField(CsvCells.Text(cell));
-            foreach (var number in new[] { seed, generation, p.Samples }) csv.WriteField(number.ToString(CultureInfo.InvariantCulture));
+            foreach (var number in new[] { seed, generation, epochs ?? 0, p.Samples }) csv.WriteField(number.ToString(CultureInfo.InvariantCulture));
             foreach (var value in new[] { p.Temperature, p.Error, p.MeanTrueProbability, p.MeanMaxProbability, p.CwtmWeightSpread, p.MeanDarkMass })
                 csv.WriteField(Number(value));
             csv.WriteField(p.DarkEntropy is { } h ? Number(h) : "");

@@ -82,7 +82,7 @@ public static class OutputsVerb
             try
             {
                 rows = await ExperimentOutputs.ProfileAsync(plan, folder.FullName, data, splitName, only.Length == 0 ? null : only,
-                    s => output.WriteLine(Row(s)), ct);
+                    s => output.WriteLine(Row(s, spec.Schedule.Epochs)), ct);
             }
             catch (InvalidDataException e)
             {
@@ -95,7 +95,7 @@ public static class OutputsVerb
             output.WriteLine("p* histogram: images with p* in [0,0.1) ... [0.9,1]. An ensemble's p is its members' average softmax (Eq. 4).");
             if (csv is not null)
             {
-                using (var file = new StreamWriter(csv.FullName)) ExperimentOutputs.WriteCsv(file, spec.Name, splitName, rows.Select(r => (r.Step.Key, r.Step.Column, r.Step.Seed, r.Step.Generation, r.Profile)));
+                using (var file = new StreamWriter(csv.FullName)) ExperimentOutputs.WriteCsv(file, spec.Name, splitName, rows.Select(r => (r.Step.Key, r.Step.Column, r.Step.Seed, r.Step.Generation, r.Profile, r.Epochs)));
                 output.WriteLine($"figures in {csv.FullName}");
             }
         }
@@ -112,8 +112,8 @@ public static class OutputsVerb
     static readonly string Header =
         $"{"step",-20} {"column",-10} {"error %",8} {"p*",7} {"max p",7} {"spread",7} {"dark",7} {"H(dark)",8}  p* histogram";
 
-    static string Row(StepOutputs s) => s.Profile is { } p
-        ? Row(s.Step, p)
+    static string Row(StepOutputs s, int scheduled) => s.Profile is { } p
+        ? Row(s.Step, p) + (s.Epochs < scheduled ? $"  (unfinished: epoch {s.Epochs} of {scheduled})" : "")
         : $"{s.Step.Key,-20} {s.Step.Column,-10} not trained yet: no {string.Join(", ", s.Missing)}";
 
     static string Row(PlanStep step, OutputProfile p) => string.Create(CultureInfo.InvariantCulture,

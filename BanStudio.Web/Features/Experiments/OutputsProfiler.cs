@@ -14,10 +14,12 @@ using Microsoft.Extensions.Options;
 namespace BanStudio.Web.Features.Experiments;
 
 /// <summary>One step of <see cref="OutputsReport"/>: its profile (section 3.2), or the checkpoints it lacks.</summary>
-public sealed record OutputsRow(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, IReadOnlyList<string> Missing);
+/// <see cref="Epochs"/>: the epochs its checkpoint holds; fewer than the report's <c>ScheduledEpochs</c> for a step a cancel or crash stopped.
+public sealed record OutputsRow(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, IReadOnlyList<string> Missing, int? Epochs);
 
 /// <summary>An experiment's <see cref="ExperimentOutputs"/> on one split, as the API and the live page show it.</summary>
-public sealed record OutputsReport(int ExperimentId, string Experiment, string Split, int Images, double Temperature, IReadOnlyList<OutputsRow> Rows);
+public sealed record OutputsReport(int ExperimentId, string Experiment, string Split, int Images, double Temperature, int ScheduledEpochs,
+    IReadOnlyList<OutputsRow> Rows);
 
 /// <summary>A report, or why there is none: the HTTP status and a message naming what to do.</summary>
 public sealed record OutputsResult(OutputsReport? Report, int Status, string? Problem)
@@ -68,9 +70,9 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
             {
                 return OutputsResult.Refused(StatusCodes.Status409Conflict, $"a checkpoint cannot be read: {e.Message}");
             }
-            var rows = steps.Select(s => new OutputsRow(s.Step.Key, s.Step.Column, s.Step.Seed, s.Step.Generation, s.Profile, s.Missing)).ToList();
+            var rows = steps.Select(s => new OutputsRow(s.Step.Key, s.Step.Column, s.Step.Seed, s.Step.Generation, s.Profile, s.Missing, s.Epochs)).ToList();
             int images = split == ExperimentOutputs.TestSplit ? data.Test.Count : data.Train.Count;
-            return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, rows), StatusCodes.Status200OK, null);
+            return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, spec.Schedule.Epochs, rows), StatusCodes.Status200OK, null);
         }
     }
 
@@ -92,7 +94,7 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
         var result = await profiler.ProfileAsync(id, split, ct);
         if (result.Report is not { } report) return Problem(result);
         var text = new StringWriter(CultureInfo.InvariantCulture);
-        ExperimentOutputs.WriteCsv(text, report.Experiment, report.Split, report.Rows.Select(r => (r.Key, r.Column, r.Seed, r.Generation, r.Profile)));
+        ExperimentOutputs.WriteCsv(text, report.Experiment, report.Split, report.Rows.Select(r => (r.Key, r.Column, r.Seed, r.Generation, r.Profile, r.Epochs)));
         return TypedResults.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", $"experiment-{id}-outputs-{report.Split}.csv");
     }
 
