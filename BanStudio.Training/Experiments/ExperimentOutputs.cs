@@ -16,7 +16,7 @@ public sealed record StepOutputs(PlanStep Step, OutputProfile? Profile, IReadOnl
 
 /// <summary>
 /// Section 3.2's profile (<see cref="OutputProfile"/>) of every trained model and ensemble of an experiment, read from
-/// the final checkpoints in its folder; trains nothing. Shared by the <c>outputs</c> verb and the web app.
+/// the last checkpoints in its folder (final ones unless a cancel or crash stopped a step); trains nothing. Shared by the <c>outputs</c> verb and the web app.
 /// </summary>
 public static class ExperimentOutputs
 {
@@ -30,7 +30,7 @@ public static class ExperimentOutputs
 
     /// <summary>
     /// Profiles <paramref name="only"/> (or every step) in plan order on the <see cref="TrainingThread"/>, calling
-    /// <paramref name="each"/> as each is done. The last checkpoint of a step is its final weights. A checkpoint that
+    /// <paramref name="each"/> as each is done. The last checkpoint of a finished step is its final weights (<see cref="StepOutputs.Epochs"/> says how many it holds). A checkpoint that
     /// cannot be read throws <see cref="InvalidDataException"/> naming its path.
     /// </summary>
     public static Task<IReadOnlyList<StepOutputs>> ProfileAsync(ExperimentPlan plan, string folder, ImageSplits data, string split,

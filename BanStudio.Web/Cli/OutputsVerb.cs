@@ -12,7 +12,7 @@ namespace BanStudio.Web.Cli;
 
 /// <summary>
 /// <c>outputs SPEC.json --out DIR [--split train|test] [--step KEY]... [--csv FILE]</c>: section 3.2's view of the
-/// models an experiment trained (and its ensembles): for each, from its final checkpoint in DIR, what its softmax
+/// models an experiment trained (and its ensembles): for each, from its last checkpoint in DIR, what its softmax
 /// outputs hand a student besides the label (<see cref="OutputProfile"/>). Reads only; trains nothing.
 /// </summary>
 public static class OutputsVerb
