@@ -3,10 +3,7 @@ using System.Globalization;
 using BanStudio.Training;
 using BanStudio.Training.Data;
 using BanStudio.Training.Experiments;
-using BanStudio.Training.Models;
 using BanStudio.Training.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace BanStudio.Web.Cli;
 
