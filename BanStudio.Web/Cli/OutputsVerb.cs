@@ -24,9 +24,9 @@ public static class OutputsVerb
         var split = new Option<string>("--split")
         {
             Description = "Profile the outputs on the training images (what a student learns from; default) or the test images.",
-            DefaultValueFactory = _ => "train",
+            DefaultValueFactory = _ => ExperimentOutputs.TrainSplit,
         };
-        split.AcceptOnlyFromAmong("train", "test");
+        split.AcceptOnlyFromAmong([.. ExperimentOutputs.Splits]);
         var steps = new Option<string[]>("--step") { Description = "Only this step (repeatable), e.g. seed-1/teacher. Default: every trained model and ensemble." };
         var csv = new Option<FileInfo?>("--csv") { Description = "Also write the figures to this CSV file." };
         var dataRoot = new Option<DirectoryInfo[]>("--data-root")
