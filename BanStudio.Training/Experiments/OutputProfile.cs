@@ -34,16 +34,8 @@ public sealed record OutputProfile(
         Func<Tensor, Tensor> logits)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(temperature, 0);
-        var transform = BatchTransform.ForEvaluation(data);
         using var sums = new Accumulator(device);
-        using var _ = no_grad();
-        for (int start = 0; start < split.Count; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            int count = Math.Min(batchSize, split.Count - start);
-            var x = transform.Apply(split.Images.narrow(0, start, count).to(device), null);
-            sums.Add(logits(x), split.Labels.narrow(0, start, count).to(device), temperature);
-        }
+        EvaluationBatches.ForEach(data, split, device, batchSize, (x, y) => sums.Add(logits(x), y, temperature));
         return sums.Result(temperature);
     }
 
