@@ -60,7 +60,9 @@ public sealed class OutputsVerbTests : IDisposable
             Assert.Equal(stored.RootElement.GetProperty("finalTestError").GetDouble(), Number(row["error"]), 9);
             Assert.Equal("100", row["samples"]);
             Assert.Equal("2", row["epochs"]); // the checkpoint's epochs: all of the schedule's
+            Assert.Equal("true", row["matches_spec"]);
             Assert.DoesNotContain("unfinished", output);
+            Assert.DoesNotContain(BanStudio.Web.Cli.OutputsVerb.OtherConfiguration, output);
             Assert.Equal(100, Enumerable.Range(0, 10).Sum(b => int.Parse(row[$"true_p_bin_{b}"], CultureInfo.InvariantCulture)));
             Assert.Equal(1 - Number(row["mean_max_probability"]), Number(row["mean_dark_mass"]), 12);
             Assert.InRange(Number(row["mean_true_probability"]), 0, Number(row["mean_max_probability"]));
@@ -79,7 +81,18 @@ public sealed class OutputsVerbTests : IDisposable
         string longer = Write("longer.json", File.ReadAllText(spec).Replace("\"epochs\": 2", "\"epochs\": 3", StringComparison.Ordinal));
         var unfinished = await CliRun.RunAsync("outputs", longer, "--out", folder, "--step", "seed-3/teacher", "--step", "seed-3/ens-2");
         Assert.True(unfinished.Code == 0, unfinished.Err);
-        Assert.Equal(2, unfinished.Out.Split('\n').Count(l => l.StartsWith("seed-3/", StringComparison.Ordinal) && l.EndsWith("(unfinished: epoch 2 of 3)", StringComparison.Ordinal)));
+        Assert.Equal(2, unfinished.Out.Split('\n').Count(l => l.StartsWith("seed-3/", StringComparison.Ordinal) && l.Contains("(unfinished: epoch 2 of 3)", StringComparison.Ordinal)));
+
+        // A spec edited after the run is profiled against the weights on disk, and the steps it changes are flagged:
+        // BAN's temperature is in the students' configuration (and in the ensemble's, through its members), not the teacher's.
+        string hotter = Write("hotter.json", File.ReadAllText(spec).Replace("\"generations\": 2", "\"temperature\": 2, \"generations\": 2", StringComparison.Ordinal));
+        string hotterCsv = Path.Combine(_dir, "hotter.csv");
+        var edited = await CliRun.RunAsync("outputs", hotter, "--out", folder, "--csv", hotterCsv);
+        Assert.True(edited.Code == 0, edited.Err);
+        Assert.Equal(["true", "false", "false", "false"], ReadCsv(hotterCsv).Select(r => r["matches_spec"]));
+        Assert.Equal(["seed-3/ban-1", "seed-3/ban-2", "seed-3/ens-2"],
+            edited.Out.Split('\n').Where(l => l.EndsWith(BanStudio.Web.Cli.OutputsVerb.OtherConfiguration, StringComparison.Ordinal)).Select(l => l.Split(' ')[0]));
+        Assert.Equal("2", ReadCsv(hotterCsv)[0]["temperature"]); // profiled at the spec's temperature
 
         // A model whose checkpoint is gone is named, with the file, and so is the ensemble that needs it.
         File.Delete(Path.Combine(folder, "seed-3", "ban-2", "checkpoint.bin"));

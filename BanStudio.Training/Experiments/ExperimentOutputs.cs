@@ -11,8 +11,12 @@ namespace BanStudio.Training.Experiments;
 /// One step's <see cref="OutputProfile"/>, or the checkpoints it still lacks (then <see cref="Profile"/> is null).
 /// <see cref="Epochs"/>: the epochs its checkpoint holds (an ensemble's: its least trained member's), fewer than the
 /// schedule's for a step a cancel or a crash stopped: then the profile is of those weights, not final ones.
+/// <see cref="MatchesSpec"/>: whether the checkpoint (an ensemble's: every member's) was trained for this spec's step (its
+/// configuration fingerprint, <see cref="ExperimentRunner.FingerprintOf"/>, is the one stored in the checkpoint); false
+/// when the spec was edited after the run (other schedule, seed, temperature of a BAN, or teacher): the profile is then of
+/// the old weights, which <c>run</c> would train again. Null for a step without a profile.
 /// </summary>
-public sealed record StepOutputs(PlanStep Step, OutputProfile? Profile, IReadOnlyList<string> Missing, int? Epochs = null);
+public sealed record StepOutputs(PlanStep Step, OutputProfile? Profile, IReadOnlyList<string> Missing, int? Epochs = null, bool? MatchesSpec = null);
 
 /// <summary>
 /// Section 3.2's profile (<see cref="OutputProfile"/>) of every trained model and ensemble of an experiment, read from
@@ -45,7 +49,8 @@ public static class ExperimentOutputs
         var device = DeviceChoice.Resolve(plan.Spec.Device);
         double temperature = plan.Spec.Temperature;
         var results = new List<StepOutputs>();
-        var models = new Dictionary<string, (BanModel Model, int Epochs)>();
+        var fingerprints = ExperimentRunner.Fingerprints(plan);
+        var models = new Dictionary<string, Trained>();
         try
         {
             foreach (var step in plan.Steps.Where(s => only is null || only.Contains(s.Key)))
@@ -55,17 +60,19 @@ public static class ExperimentOutputs
                 var missing = members.Select(k => Path.Combine(folder, k, Checkpoint.FileName)).Where(p => !File.Exists(p)).ToList();
                 OutputProfile? profile = null;
                 int? epochs = null;
+                bool? matches = null;
                 if (missing.Count == 0)
                 {
                     var trained = members.Select(k => Load(models, plan.Steps.Single(s => s.Key == k), folder, data.Shape, device)).ToList();
                     var loaded = trained.Select(m => m.Model).ToList();
                     epochs = trained.Min(m => m.Epochs);
+                    matches = members.Zip(trained).All(m => m.Second.Fingerprint == fingerprints[m.First]);
                     // An ensemble's p is its members' average softmax (Eq. 4): its log, times T, gives it back at temperature T.
                     profile = OutputProfile.Measure(data, images, device, 500, temperature, x => loaded.Count == 1
                         ? loaded[0].forward(x)
                         : Ensemble.AverageSoftmax(loaded, x).clamp_min(1e-12).log().mul(temperature));
                 }
-                var outputs = new StepOutputs(step, profile, missing, epochs);
+                var outputs = new StepOutputs(step, profile, missing, epochs, matches);
                 results.Add(outputs);
                 each?.Invoke(outputs);
             }
@@ -77,13 +84,15 @@ public static class ExperimentOutputs
         return results;
     }
 
-    static (BanModel Model, int Epochs) Load(Dictionary<string, (BanModel, int)> models, PlanStep step, string folder, DataShape shape, Device device)
+    sealed record Trained(BanModel Model, int Epochs, string Fingerprint);
+
+    static Trained Load(Dictionary<string, Trained> models, PlanStep step, string folder, DataShape shape, Device device)
     {
         if (models.TryGetValue(step.Key, out var known)) return known;
         var model = step.Model!.Build(shape);
         string path = Path.Combine(folder, step.Folder, Checkpoint.FileName);
-        int epochs;
-        try { epochs = Checkpoint.LoadWeights(path, model).EpochsDone; }
+        Checkpoint.Header header;
+        try { header = Checkpoint.LoadWeights(path, model); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             model.Dispose();
@@ -93,26 +102,28 @@ public static class ExperimentOutputs
         foreach (var p in model.parameters()) p.requires_grad = false;
         model.to(device);
         model.eval();
-        return models[step.Key] = (model, epochs);
+        return models[step.Key] = new Trained(model, header.EpochsDone, header.Fingerprint);
     }
 
     /// <summary>One row per profiled step (steps without a profile are left out); text cells neutralised, numbers in full.</summary>
     public static void WriteCsv(TextWriter text, string experiment, string split,
-        IEnumerable<(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, int? Epochs)> rows)
+        IEnumerable<(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, int? Epochs, bool? MatchesSpec)> rows)
     {
         using var csv = new CsvHelper.CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var name in new[]
                  {
-                     "experiment", "split", "key", "column", "seed", "generation", "epochs", "samples", "temperature", "error", "mean_true_probability",
+                     "experiment", "split", "key", "column", "seed", "generation", "epochs", "matches_spec", "samples", "temperature", "error", "mean_true_probability",
                      "mean_max_probability", "cwtm_weight_spread", "mean_dark_mass", "dark_entropy",
                  }.Concat(Enumerable.Range(0, OutputProfile.Bins).Select(b => $"true_p_bin_{b}")))
             csv.WriteField(name);
         csv.NextRecord();
-        foreach (var (key, column, seed, generation, p, epochs) in rows)
+        foreach (var (key, column, seed, generation, p, epochs, matches) in rows)
         {
             if (p is null) continue;
             foreach (var cell in new[] { experiment, split, key, column }) csv.WriteField(CsvCells.Text(cell));
-            foreach (var number in new[] { seed, generation, epochs ?? 0, p.Samples }) csv.WriteField(number.ToString(CultureInfo.InvariantCulture));
+            foreach (var number in new[] { seed, generation, epochs ?? 0 }) csv.WriteField(number.ToString(CultureInfo.InvariantCulture));
+            csv.WriteField(matches is false ? "false" : "true");
+            csv.WriteField(p.Samples.ToString(CultureInfo.InvariantCulture));
             foreach (var value in new[] { p.Temperature, p.Error, p.MeanTrueProbability, p.MeanMaxProbability, p.CwtmWeightSpread, p.MeanDarkMass })
                 csv.WriteField(Number(value));
             csv.WriteField(p.DarkEntropy is { } h ? Number(h) : "");

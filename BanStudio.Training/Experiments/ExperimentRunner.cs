@@ -25,14 +25,14 @@ public sealed class ExperimentRunner
     public const string ResultFile = "result.json";
 
     readonly string _directory;
-    readonly Dictionary<string, string> _fingerprints = new();
+    readonly IReadOnlyDictionary<string, string> _fingerprints;
 
     public ExperimentRunner(ExperimentSpec spec, string directory)
     {
         SpecValidationException.ThrowIfAny(ExperimentValidation.Validate(spec));
         Plan = ExperimentPlan.Create(spec);
         _directory = Path.GetFullPath(directory);
-        foreach (var step in Plan.Steps) _fingerprints[step.Key] = Fingerprint(step);
+        _fingerprints = Fingerprints(Plan);
     }
 
     public ExperimentPlan Plan { get; }
@@ -243,19 +243,26 @@ public sealed class ExperimentRunner
         Status = TrainingStatus.Failed, Reason = reason, Fingerprint = _fingerprints[step.Key],
     };
 
-    string Fingerprint(PlanStep step)
+    /// <summary>Every step's <see cref="FingerprintOf"/>, in plan order (a step's teacher and members come before it).</summary>
+    public static IReadOnlyDictionary<string, string> Fingerprints(ExperimentPlan plan)
     {
-        // Chained: a step's fingerprint includes its teacher's and its members', so changing a teacher
-        // invalidates everything that learned from it.
-        var parts = new
+        var spec = plan.Spec;
+        var fingerprints = new Dictionary<string, string>();
+        foreach (var step in plan.Steps)
         {
-            Spec.Dataset, Model = step.Model, Objective = step.Objective.ToString(), Spec.Schedule, step.ModelSeed,
-            Temperature = UsesTemperature(step.Objective) ? Spec.Temperature : 1,
-            Teacher = step.TeacherKey is null ? null : _fingerprints[step.TeacherKey],
-            Members = step.Members.Select(m => _fingerprints[m]).ToArray(),
-        };
-        var json = JsonSerializer.Serialize(parts, SpecJson.Options);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
+            // Chained: a step's fingerprint includes its teacher's and its members', so changing a teacher
+            // invalidates everything that learned from it.
+            var parts = new
+            {
+                spec.Dataset, Model = step.Model, Objective = step.Objective.ToString(), spec.Schedule, step.ModelSeed,
+                Temperature = UsesTemperature(step.Objective) ? spec.Temperature : 1,
+                Teacher = step.TeacherKey is null ? null : fingerprints[step.TeacherKey],
+                Members = step.Members.Select(m => fingerprints[m]).ToArray(),
+            };
+            var json = JsonSerializer.Serialize(parts, SpecJson.Options);
+            fingerprints[step.Key] = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
+        }
+        return fingerprints;
     }
 
     /// <summary>

@@ -92,7 +92,7 @@ public static class OutputsVerb
             output.WriteLine("p* histogram: images with p* in [0,0.1) ... [0.9,1]. An ensemble's p is its members' average softmax (Eq. 4).");
             if (csv is not null)
             {
-                using (var file = new StreamWriter(csv.FullName)) ExperimentOutputs.WriteCsv(file, spec.Name, splitName, rows.Select(r => (r.Step.Key, r.Step.Column, r.Step.Seed, r.Step.Generation, r.Profile, r.Epochs)));
+                using (var file = new StreamWriter(csv.FullName)) ExperimentOutputs.WriteCsv(file, spec.Name, splitName, rows.Select(r => (r.Step.Key, r.Step.Column, r.Step.Seed, r.Step.Generation, r.Profile, r.Epochs, r.MatchesSpec)));
                 output.WriteLine($"figures in {csv.FullName}");
             }
         }
@@ -109,8 +109,12 @@ public static class OutputsVerb
     static readonly string Header =
         $"{"step",-20} {"column",-10} {"error %",8} {"p*",7} {"max p",7} {"spread",7} {"dark",7} {"H(dark)",8}  p* histogram";
 
+    /// <summary>The marker of a checkpoint trained for another configuration than this spec's step.</summary>
+    public const string OtherConfiguration = "(trained for another configuration than this spec's: run would train it again)";
+
     static string Row(StepOutputs s, int scheduled) => s.Profile is { } p
         ? Row(s.Step, p) + (s.Epochs < scheduled ? $"  (unfinished: epoch {s.Epochs} of {scheduled})" : "")
+          + (s.MatchesSpec is false ? "  " + OtherConfiguration : "")
         : $"{s.Step.Key,-20} {s.Step.Column,-10} not trained yet: no {string.Join(", ", s.Missing)}";
 
     static string Row(PlanStep step, OutputProfile p) => string.Create(CultureInfo.InvariantCulture,

@@ -166,6 +166,50 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     }
 
     [Fact]
+    public void The_outputs_panel_marks_a_checkpoint_stopped_early_or_trained_for_another_configuration()
+    {
+        // Two checkpoints in the experiment's folder: the teacher's stopped at epoch 3 of 8 and made for another
+        // configuration (another fingerprint), BAN-1's all 8 epochs of this spec's step.
+        string folder = Directory.CreateTempSubdirectory("ban-live-outputs-").FullName;
+        try
+        {
+            var fingerprints = ExperimentRunner.Fingerprints(_plan);
+            using (var data = _plan.Spec.Dataset.Load(new BanStudio.Training.Data.DatasetCatalog([], includeSystemFolders: false)))
+                foreach (var (key, epochs, fingerprint) in new[] { ("seed-1/teacher", 3, "0123456789ABCDEF"), ("seed-1/ban-1", 8, fingerprints["seed-1/ban-1"]) })
+                {
+                    using var model = Step(key).Model!.Build(data.Shape, seed: 7);
+                    using var sgd = TorchSharp.torch.optim.SGD(model.parameters(), 0.1);
+                    Checkpoint.Save(Path.Combine(folder, key, Checkpoint.FileName), new Checkpoint.Header(fingerprint, epochs, [], 1), model, sgd, []);
+                }
+            using (var db = _context.NewDb())
+            {
+                var experiment = db.Experiments.Single(e => e.Id == _id);
+                experiment.Status = ExperimentStatus.Cancelled;
+                experiment.Folder = folder;
+                db.SaveChanges();
+            }
+            var page = Render();
+            page.Find("button[data-testid=outputs-train]").Click();
+            page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=outputs-error]").Count), TimeSpan.FromSeconds(60));
+
+            var teacher = page.Find("[data-testid=outputs-row][data-key='seed-1/teacher']");
+            Assert.Equal("unfinished: epoch 3 of 8", teacher.QuerySelector("[data-testid=outputs-unfinished]")!.TextContent.Trim());
+            Assert.Equal("trained for another configuration", teacher.QuerySelector("[data-testid=outputs-other-configuration]")!.TextContent.Trim());
+            var student = page.Find("[data-testid=outputs-row][data-key='seed-1/ban-1']");
+            Assert.Null(student.QuerySelector("[data-testid=outputs-unfinished]"));
+            Assert.Null(student.QuerySelector("[data-testid=outputs-other-configuration]"));
+            Assert.NotNull(student.QuerySelector("[data-testid=outputs-error]"));
+            // BAN-2 has no checkpoint, and the ensemble of BAN-1 and BAN-2 lacks one of its members'.
+            Assert.Equal(["seed-1/ban-2", "seed-1/ens-2"], page.FindAll("[data-testid=outputs-row]")
+                .Where(r => r.QuerySelector("[data-testid=outputs-missing]") is not null).Select(r => r.GetAttribute("data-key")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_log_panel_shows_stored_messages_and_a_failure_reason_as_it_happens()
     {
         Happen(new StepStarted("live", Step("seed-1/teacher"), 0, 4));

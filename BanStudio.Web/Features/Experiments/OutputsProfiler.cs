@@ -15,7 +15,9 @@ namespace BanStudio.Web.Features.Experiments;
 
 /// <summary>One step of <see cref="OutputsReport"/>: its profile (section 3.2), or the checkpoints it lacks.</summary>
 /// <see cref="Epochs"/>: the epochs its checkpoint holds; fewer than the report's <c>ScheduledEpochs</c> for a step a cancel or crash stopped.
-public sealed record OutputsRow(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, IReadOnlyList<string> Missing, int? Epochs);
+/// <see cref="MatchesSpec"/>: false when its checkpoint was trained for another configuration than the experiment's spec (see <see cref="StepOutputs"/>).
+public sealed record OutputsRow(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, IReadOnlyList<string> Missing, int? Epochs,
+    bool? MatchesSpec);
 
 /// <summary>An experiment's <see cref="ExperimentOutputs"/> on one split, as the API and the live page show it.</summary>
 public sealed record OutputsReport(int ExperimentId, string Experiment, string Split, int Images, double Temperature, int ScheduledEpochs,
@@ -70,7 +72,7 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
             {
                 return OutputsResult.Refused(StatusCodes.Status409Conflict, $"a checkpoint cannot be read: {e.Message}");
             }
-            var rows = steps.Select(s => new OutputsRow(s.Step.Key, s.Step.Column, s.Step.Seed, s.Step.Generation, s.Profile, s.Missing, s.Epochs)).ToList();
+            var rows = steps.Select(s => new OutputsRow(s.Step.Key, s.Step.Column, s.Step.Seed, s.Step.Generation, s.Profile, s.Missing, s.Epochs, s.MatchesSpec)).ToList();
             int images = split == ExperimentOutputs.TestSplit ? data.Test.Count : data.Train.Count;
             return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, spec.Schedule.Epochs, rows), StatusCodes.Status200OK, null);
         }
@@ -94,7 +96,7 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
         var result = await profiler.ProfileAsync(id, split, ct);
         if (result.Report is not { } report) return Problem(result);
         var text = new StringWriter(CultureInfo.InvariantCulture);
-        ExperimentOutputs.WriteCsv(text, report.Experiment, report.Split, report.Rows.Select(r => (r.Key, r.Column, r.Seed, r.Generation, r.Profile, r.Epochs)));
+        ExperimentOutputs.WriteCsv(text, report.Experiment, report.Split, report.Rows.Select(r => (r.Key, r.Column, r.Seed, r.Generation, r.Profile, r.Epochs, r.MatchesSpec)));
         return TypedResults.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", $"experiment-{id}-outputs-{report.Split}.csv");
     }
 
