@@ -33,8 +33,26 @@ public sealed class DashboardPageTests : IAsyncDisposable
     static List<string[]> Rows(IRenderedComponent<Dashboard> page) =>
         page.FindAll("tbody tr.mud-table-row").Select(r => r.QuerySelectorAll("td").Skip(1).Select(c => c.TextContent.Trim()).ToArray()).ToList();
 
+    /// <summary>
+    /// One click, awaited: bUnit's Click() dispatches without waiting (and drops what the dispatch throws), so reading
+    /// the address right after it raced the renderer (one full run saw no navigation yet). A re-render between Find and
+    /// the dispatch retires the found element's handler: then it is found afresh and clicked again.
+    /// </summary>
+    static async Task ClickAsync(IRenderedComponent<Dashboard> page, string selector)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await page.Find(selector).ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+                return;
+            }
+            catch (Bunit.Rendering.UnknownEventHandlerIdException) when (attempt < 5) { }
+        }
+    }
+
     [Fact]
-    public void Ticked_experiments_open_together_on_the_compare_page_and_each_row_links_to_its_own()
+    public async Task Ticked_experiments_open_together_on_the_compare_page_and_each_row_links_to_its_own()
     {
         var now = DateTimeOffset.UtcNow;
         int first = Store("first", ExperimentStatus.Completed, now.AddHours(-2));
@@ -51,7 +69,7 @@ public sealed class DashboardPageTests : IAsyncDisposable
         Tick(first);
         page.Find($"input[data-testid=select-{second}]").Change(false); // and untick one
         page.WaitForAssertion(() => Assert.Contains("Compare 2 selected", page.Find("[data-testid=compare-selected]").TextContent));
-        page.Find("[data-testid=compare-selected]").Click();
+        await ClickAsync(page, "[data-testid=compare-selected]");
 
         var navigation = _context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
         Assert.EndsWith($"/compare?ids={first},{third}", navigation.Uri);
@@ -170,7 +188,7 @@ public sealed class DashboardPageTests : IAsyncDisposable
     }
 
     [Fact]
-    public void An_experiment_deleted_while_its_training_events_are_still_arriving_leaves_the_list_and_the_selection()
+    public async Task An_experiment_deleted_while_its_training_events_are_still_arriving_leaves_the_list_and_the_selection()
     {
         var spec = SpecJson.Parse<ExperimentSpec>(StudioHost.TinySpec("gone", generations: 1, epochs: 2), "spec");
         var plan = ExperimentPlan.Create(spec);
@@ -196,14 +214,8 @@ public sealed class DashboardPageTests : IAsyncDisposable
         page.WaitForAssertion(() => Assert.Equal(["kept"], Rows(page).Select(r => r[1])), Dashboard.RefreshInterval * 5);
         page.WaitForAssertion(() => Assert.Contains("Compare 1 selected", page.Find("[data-testid=compare-selected]").TextContent));
         var navigation = _context.Bunit.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
-        // Clicked again until it navigates (up to 2.5 s): one full-suite run saw the first click not navigate, with the
-        // button already reading "Compare 1 selected" (a refresh re-rendering the list as it landed, presumably).
         string target = $"/compare?ids={kept}";
-        for (int attempt = 0; attempt < 50 && !navigation.Uri.EndsWith(target, StringComparison.Ordinal); attempt++)
-        {
-            page.Find("[data-testid=compare-selected]").Click();
-            if (!navigation.Uri.EndsWith(target, StringComparison.Ordinal)) Thread.Sleep(50);
-        }
+        await ClickAsync(page, "[data-testid=compare-selected]");
         Assert.EndsWith(target, navigation.Uri);
     }
 }
