@@ -152,6 +152,13 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         await page.GetByTestId("outputs-panel").ScreenshotAsync(new() { Path = Path.Combine(Chromium.ScreenshotFolder, "live-outputs-panel.png") });
         var outputs = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("outputs-csv").ClickAsync()));
         Assert.Equal(details.Runs.Count, outputs.Count);
+        // By class: the teacher's matrix over the built-in data's 10 classes, its 10 most alike pairs; the CSV by class
+        // downloads every (model, true class, class) entry.
+        int classes = BanStudio.Training.Data.BuiltinDataset.ClassNames.Count;
+        await Expect(page.GetByTestId("classes-matrix-row")).ToHaveCountAsync(classes);
+        await Expect(page.GetByTestId("classes-pair")).ToHaveCountAsync(10);
+        var byClass = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("classes-csv").ClickAsync()));
+        Assert.Equal(details.Runs.Count * classes * classes, byClass.Count);
 
         // Its spec downloads from the live page; "Edit as new" opens the wizard on the same design under a new name.
         string spec = await DashboardPage.DownloadAsync(page, () => page.GetByTestId("spec-json-link").ClickAsync());

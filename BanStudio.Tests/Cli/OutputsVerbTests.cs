@@ -70,6 +70,29 @@ public sealed class OutputsVerbTests : IDisposable
         // Different weights give different outputs: the students are not the teacher read three times.
         Assert.Equal(4, rows.Select(r => r["mean_true_probability"]).Distinct().Count());
 
+        // By class: every true class's mean p is a distribution, the images per class add up to the split, and the
+        // diagonal weighted by them is the step's mean p* of the table above (labels, not argmaxes, index the rows).
+        string classesCsv = Path.Combine(_dir, "classes.csv");
+        var byClass = await CliRun.RunAsync("outputs", spec, "--out", folder, "--split", "test", "--classes", "--classes-csv", classesCsv);
+        Assert.True(byClass.Code == 0, byClass.Err);
+        var names = BanStudio.Training.Data.BuiltinDataset.ClassNames;
+        var cells = ReadCsv(classesCsv);
+        Assert.Equal(4 * names.Count * names.Count, cells.Length);
+        foreach (var step in rows)
+        {
+            var mine = cells.Where(c => c["key"] == step["key"]).ToList();
+            var counts = mine.Where(c => c["class"] == "0").ToDictionary(c => int.Parse(c["true_class"], CultureInfo.InvariantCulture), c => int.Parse(c["images"], CultureInfo.InvariantCulture));
+            Assert.Equal(100, counts.Values.Sum());
+            foreach (var group in mine.GroupBy(c => c["true_class"]).Where(g => counts[int.Parse(g.Key, CultureInfo.InvariantCulture)] > 0))
+                Assert.Equal(1, group.Sum(c => Number(c["mean_probability"])), 9);
+            double diagonal = mine.Where(c => c["true_class"] == c["class"]).Sum(c => counts[int.Parse(c["class"], CultureInfo.InvariantCulture)] * Number(c["mean_probability"])) / 100;
+            Assert.Equal(Number(step["mean_true_probability"]), diagonal, 9);
+            Assert.Equal(names, mine.Where(c => c["true_class"] == "0").Select(c => c["class_name"]));
+            Assert.Contains($"{step["key"]} ({step["column"]}): by true class on the test images", byClass.Out);
+        }
+        Assert.Equal(4, byClass.Out.Split('\n').Count(l => l.StartsWith("  most alike: ", StringComparison.Ordinal)));
+        Assert.Equal(4 * names.Count, byClass.Out.Split('\n').Count(l => names.Any(n => l.StartsWith($"  {n} ", StringComparison.Ordinal))));
+
         // The default split is the training images (200 here), one line per step in the printed table.
         var train = await CliRun.RunAsync("outputs", spec, "--out", folder, "--step", "seed-3/ban-1");
         Assert.True(train.Code == 0, train.Err);

@@ -73,4 +73,32 @@ public sealed class OutputProfileTests
         Assert.Equal(0.5, two.Error, 12);
         Assert.Equal(0.25, two.MeanDarkMass, 12);
     }
+
+    [Fact]
+    public void Class_means_average_the_probabilities_over_each_true_class_and_name_its_nearest_classes()
+    {
+        // Two images of class 0 (p* 0.72 and 0.4), one of class 2, none of class 1.
+        (double[] P, long Label) other = ([0.4, 0.1, 0.5], 0);
+        foreach (var profile in new[] { Profile(1, [Right, Wrong, other]), Profile(1, [Wrong], [other, Right]) })
+        {
+            Assert.Equal([2, 0, 1], profile.ClassCounts);
+            Assert.Equal([(0.72 + 0.4) / 2, (0.18 + 0.1) / 2, (0.1 + 0.5) / 2], profile.ClassMeans[0], new ToleranceComparer(1e-12));
+            Assert.Equal([0.0, 0.0, 0.0], profile.ClassMeans[1]);      // no image of class 1: a row of zeros, not NaN
+            Assert.Equal([0.25, 0.5, 0.25], profile.ClassMeans[2], new ToleranceComparer(1e-12));
+            // Class 0's images lean to class 2 (0.3) before class 1 (0.14); class 2's to class 1 (0.5).
+            Assert.Equal([2, 1], profile.Neighbours(0, 2).Select(n => n.Class));
+            Assert.Equal(0.3, profile.Neighbours(0, 1)[0].MeanProbability, 12);
+            Assert.Equal([1], profile.Neighbours(2, 1).Select(n => n.Class));
+            // Across classes with images: 2 → 1 (0.5), 0 → 2 (0.3), 2 → 0 (0.25) (class 1 has none to speak for).
+            Assert.Equal([(2, 1), (0, 2), (2, 0)], profile.SimilarPairs(3).Select(x => (x.True, x.Class)));
+            // The diagonal, weighted by the counts, is the mean p* of the true class.
+            Assert.Equal(profile.MeanTrueProbability, Enumerable.Range(0, 3).Sum(c => profile.ClassCounts[c] * profile.ClassMeans[c][c]) / profile.Samples, 12);
+        }
+    }
+
+    sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(double value) => 0;
+    }
 }

@@ -191,6 +191,7 @@ public sealed class ExperimentApiTests : IAsyncLifetime
     [InlineData("GET", "/api/experiments/42/spec.json")]
     [InlineData("GET", "/api/experiments/42/outputs.json")]
     [InlineData("GET", "/api/experiments/42/outputs.csv?split=test")]
+    [InlineData("GET", "/api/experiments/42/outputs-classes.csv")]
     public async Task An_unknown_experiment_answers_404(string method, string path)
     {
         using var response = await _host.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
@@ -206,7 +207,7 @@ public sealed class ExperimentApiTests : IAsyncLifetime
             .Where(p => p.StartsWith("/api/experiments", StringComparison.Ordinal)).ToList();
         Assert.Equal(
             ["/api/experiments", "/api/experiments/{id}", "/api/experiments/{id}/cancel", "/api/experiments/{id}/metrics.csv",
-             "/api/experiments/{id}/outputs.csv", "/api/experiments/{id}/outputs.json",
+             "/api/experiments/{id}/outputs-classes.csv", "/api/experiments/{id}/outputs.csv", "/api/experiments/{id}/outputs.json",
              "/api/experiments/{id}/results.csv", "/api/experiments/{id}/resume", "/api/experiments/{id}/spec.json"],
             paths.Order());
     }

@@ -56,6 +56,24 @@ public sealed class OutputsApiTests : IDisposable
         int error = Array.IndexOf(header, "error");
         Assert.Equal(rows.Select(r => r.GetProperty("profile").GetProperty("error").GetDouble()),
             csv.Skip(1).Select(l => double.Parse(l.Split(',')[error], CultureInfo.InvariantCulture)));
+        // By class: the report names the classes; each row's class means are a square matrix whose rows of classes with
+        // images sum to 1, and the CSV by class holds every entry (rows x classes x classes lines) with the same values.
+        var names = report.GetProperty("classNames").EnumerateArray().Select(n => n.GetString()!).ToList();
+        Assert.Equal(BanStudio.Training.Data.BuiltinDataset.ClassNames, names);
+        var teacher = rows[0].GetProperty("profile");
+        var means = teacher.GetProperty("classMeans").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        var counts = teacher.GetProperty("classCounts").EnumerateArray().Select(c => c.GetInt64()).ToArray();
+        Assert.Equal(names.Count, means.Length);
+        Assert.All(means, r => Assert.Equal(names.Count, r.Length));
+        Assert.Equal(100, counts.Sum());
+        Assert.All(Enumerable.Range(0, names.Count).Where(c => counts[c] > 0), c => Assert.Equal(1, means[c].Sum(), 9));
+        var byClass = (await host.Http.GetStringAsync($"/api/experiments/{id}/outputs-classes.csv?split=test"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.Equal(rows.Count * names.Count * names.Count, byClass.Length - 1);
+        var columns = byClass[0].Split(',');
+        var teacherCells = byClass.Skip(1).Select(l => l.Split(',')).Where(c => c[Array.IndexOf(columns, "key")] == rows[0].GetProperty("key").GetString()).ToList();
+        Assert.Equal(means.SelectMany(r => r), teacherCells.Select(c => double.Parse(c[Array.IndexOf(columns, "mean_probability")], CultureInfo.InvariantCulture)));
+
         using (var train = JsonDocument.Parse(await host.Http.GetStringAsync($"/api/experiments/{id}/outputs.json")))
             Assert.Equal(300, train.RootElement.GetProperty("images").GetInt32());
 

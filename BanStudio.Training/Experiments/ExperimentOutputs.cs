@@ -132,5 +132,38 @@ public static class ExperimentOutputs
         }
     }
 
+    /// <summary>
+    /// The dark knowledge by class (<see cref="OutputProfile.ClassMeans"/>) of every profiled step, long format: one row
+    /// per (step, true class, class) with the mean probability the step's outputs give that class on images of the true one.
+    /// </summary>
+    public static void WriteClassesCsv(TextWriter text, string experiment, string split, IReadOnlyList<string> classNames,
+        IEnumerable<(string Key, string Column, OutputProfile? Profile)> rows)
+    {
+        using var csv = new CsvHelper.CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true);
+        foreach (var name in new[] { "experiment", "split", "key", "column", "true_class", "true_class_name", "images", "class", "class_name", "mean_probability" })
+            csv.WriteField(name);
+        csv.NextRecord();
+        foreach (var (key, column, p) in rows)
+        {
+            if (p is null) continue;
+            for (int i = 0; i < p.ClassMeans.Length; i++)
+                for (int j = 0; j < p.ClassMeans[i].Length; j++)
+                {
+                    foreach (var cell in new[] { experiment, split, key, column }) csv.WriteField(CsvCells.Text(cell));
+                    csv.WriteField(i.ToString(CultureInfo.InvariantCulture));
+                    csv.WriteField(CsvCells.Text(ClassName(classNames, i)));
+                    csv.WriteField(p.ClassCounts[i].ToString(CultureInfo.InvariantCulture));
+                    csv.WriteField(j.ToString(CultureInfo.InvariantCulture));
+                    csv.WriteField(CsvCells.Text(ClassName(classNames, j)));
+                    csv.WriteField(Number(p.ClassMeans[i][j]));
+                    csv.NextRecord();
+                }
+        }
+    }
+
+    /// <summary>The dataset's name of class <paramref name="index"/>, or its number where the dataset names none.</summary>
+    public static string ClassName(IReadOnlyList<string> names, int index) =>
+        index < names.Count && !string.IsNullOrWhiteSpace(names[index]) ? names[index] : index.ToString(CultureInfo.InvariantCulture);
+
     static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -18,13 +18,34 @@ namespace BanStudio.Training.Experiments;
 /// 1 when they are uniform (no similarity between classes to learn), lower the more structured they are; null for two
 /// classes or when no sample has any mass off its argmax.</item>
 /// <item><see cref="TrueProbabilityHistogram"/>: how many samples have p_* in [0, 0.1), [0.1, 0.2), ..., [0.9, 1].</item>
+/// <item><see cref="ClassMeans"/>: the dark knowledge by class, row i the mean p over the samples whose true class is i
+/// (<see cref="ClassCounts"/> of them; a row of zeros for a class without samples): which other classes the model
+/// finds an image of class i similar to, what a student learns besides the label (section 3.2's "similarities").</item>
 /// </list>
 /// </summary>
 public sealed record OutputProfile(
     int Samples, double Temperature, double Error, double MeanTrueProbability, double MeanMaxProbability,
-    double CwtmWeightSpread, double MeanDarkMass, double? DarkEntropy, long[] TrueProbabilityHistogram)
+    double CwtmWeightSpread, double MeanDarkMass, double? DarkEntropy, long[] TrueProbabilityHistogram,
+    long[] ClassCounts, double[][] ClassMeans)
 {
     public const int Bins = 10;
+
+    /// <summary>
+    /// The <paramref name="count"/> classes other than <paramref name="trueClass"/> that its images' mean p puts the most
+    /// mass on, most first (ties: lower index first): the classes the model finds it most similar to.
+    /// </summary>
+    public IReadOnlyList<(int Class, double MeanProbability)> Neighbours(int trueClass, int count) =>
+        ClassMeans[trueClass].Select((p, c) => (Class: c, MeanProbability: p)).Where(x => x.Class != trueClass)
+            .OrderByDescending(x => x.MeanProbability).ThenBy(x => x.Class).Take(count).ToList();
+
+    /// <summary>
+    /// The <paramref name="count"/> largest off-diagonal <see cref="ClassMeans"/> over the classes with samples, largest
+    /// first (ties: lower true class, then lower class): the pairs of classes the model finds most alike.
+    /// </summary>
+    public IReadOnlyList<(int True, int Class, double MeanProbability)> SimilarPairs(int count) =>
+        Enumerable.Range(0, ClassMeans.Length).Where(i => ClassCounts[i] > 0)
+            .SelectMany(i => Enumerable.Range(0, ClassMeans.Length).Where(j => j != i).Select(j => (True: i, Class: j, MeanProbability: ClassMeans[i][j])))
+            .OrderByDescending(x => x.MeanProbability).ThenBy(x => x.True).ThenBy(x => x.Class).Take(count).ToList();
 
     /// <summary>
     /// The profile of <paramref name="logits"/> (one model's, or an ensemble's log of averaged probabilities) on
@@ -49,6 +70,7 @@ public sealed record OutputProfile(
         readonly Tensor _entropy = zeros([], ScalarType.Float64, device);
         readonly Tensor _withDark = zeros([], ScalarType.Int64, device);
         readonly Tensor _histogram = zeros([Bins], ScalarType.Int64, device);
+        Tensor? _classSums, _classCounts; // [n, n] and [n], made once the first batch tells n
         long _samples;
         long _classes;
 
@@ -74,6 +96,13 @@ public sealed record OutputProfile(
             _withDark.add_(has.sum());
             var bins = pTrue.mul(Bins).floor().clamp(0, Bins - 1).to(ScalarType.Int64);
             _histogram.add_(bincount(bins, minlength: Bins));
+            if (_classSums is null)
+            {
+                _classSums = zeros([_classes, _classes], ScalarType.Float64, device).DetachFromDisposeScope();
+                _classCounts = zeros([_classes], ScalarType.Int64, device).DetachFromDisposeScope();
+            }
+            _classSums.index_add_(0, labels, p, 1);
+            _classCounts!.add_(bincount(labels, minlength: (int)_classes));
         }
 
         public OutputProfile Result(double temperature)
@@ -85,18 +114,26 @@ public sealed record OutputProfile(
             long withDark = _withDark.item<long>();
             double? darkEntropy = _classes > 2 && withDark > 0 ? _entropy.item<double>() / withDark / Math.Log(_classes - 1) : null;
             return new OutputProfile((int)_samples, temperature, _wrong.item<long>() / n, _true.item<double>() / n, meanMax,
-                meanMax > 0 ? Math.Sqrt(variance) / meanMax : 0, 1 - meanMax, darkEntropy, Counts());
+                meanMax > 0 ? Math.Sqrt(variance) / meanMax : 0, 1 - meanMax, darkEntropy, Counts(_histogram), Counts(_classCounts!), ClassMeans());
         }
 
-        long[] Counts()
+        static long[] Counts(Tensor counts)
         {
-            using var host = _histogram.cpu();
+            using var host = counts.cpu();
             return host.data<long>().ToArray();
+        }
+
+        double[][] ClassMeans()
+        {
+            using var scope = NewDisposeScope();
+            var means = _classSums!.div(_classCounts!.clamp_min(1).unsqueeze(1).to(ScalarType.Float64)).cpu();
+            var flat = means.data<double>().ToArray();
+            return Enumerable.Range(0, (int)_classes).Select(i => flat.AsSpan(i * (int)_classes, (int)_classes).ToArray()).ToArray();
         }
 
         public void Dispose()
         {
-            foreach (var t in new[] { _wrong, _true, _max, _maxSquared, _entropy, _withDark, _histogram }) t.Dispose();
+            foreach (var t in new[] { _wrong, _true, _max, _maxSquared, _entropy, _withDark, _histogram, _classSums, _classCounts }) t?.Dispose();
         }
     }
 }

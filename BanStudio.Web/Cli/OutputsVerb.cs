@@ -8,7 +8,7 @@ using BanStudio.Training.Training;
 namespace BanStudio.Web.Cli;
 
 /// <summary>
-/// <c>outputs SPEC.json --out DIR [--split train|test] [--step KEY]... [--csv FILE]</c>: section 3.2's view of the
+/// <c>outputs SPEC.json --out DIR [--split train|test] [--step KEY]... [--csv FILE] [--classes] [--classes-csv FILE]</c>: section 3.2's view of the
 /// models an experiment trained (and its ensembles): for each, from its last checkpoint in DIR, what its softmax
 /// outputs hand a student besides the label (<see cref="OutputProfile"/>). Reads only; trains nothing.
 /// </summary>
@@ -29,6 +29,14 @@ public static class OutputsVerb
         split.AcceptOnlyFromAmong([.. ExperimentOutputs.Splits]);
         var steps = new Option<string[]>("--step") { Description = "Only this step (repeatable), e.g. seed-1/teacher. Default: every trained model and ensemble." };
         var csv = new Option<FileInfo?>("--csv") { Description = "Also write the figures to this CSV file." };
+        var classes = new Option<bool>("--classes")
+        {
+            Description = "Also print the dark knowledge by class: for each true class, its mean p* and the classes its images get the most probability of besides it.",
+        };
+        var classesCsv = new Option<FileInfo?>("--classes-csv")
+        {
+            Description = "Also write the mean probability of every class on the images of every true class (one row per step, true class and class) to this CSV file.",
+        };
         var dataRoot = new Option<DirectoryInfo[]>("--data-root")
         {
             Description = "Also read datasets from this folder (repeatable), as for run.",
@@ -36,14 +44,21 @@ public static class OutputsVerb
         var command = new Command("outputs",
             "Profile trained models' outputs as section 3.2 reads them: p of the true class (Eq. 8), CWTM's max-p weights (Eq. 10), the dark-knowledge mass DKPP permutes (Eq. 11).")
         {
-            spec, outDir, split, steps, csv, dataRoot,
+            spec, outDir, split, steps, csv, classes, classesCsv, dataRoot,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir)!, parse.GetValue(split)!,
-            parse.GetValue(steps) ?? [], parse.GetValue(csv), parse.GetValue(dataRoot) ?? [], output, error, ct));
+            parse.GetValue(steps) ?? [], new Files(parse.GetValue(csv), parse.GetValue(classes), parse.GetValue(classesCsv)),
+            parse.GetValue(dataRoot) ?? [], output, error, ct));
         return command;
     }
 
-    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo folder, string splitName, string[] only, FileInfo? csv, DirectoryInfo[] extraRoots,
+    /// <summary>What to write besides the table: the figures' CSV, the by-class block, the by-class CSV.</summary>
+    sealed record Files(FileInfo? Csv, bool Classes, FileInfo? ClassesCsv);
+
+    /// <summary>How many neighbouring classes the by-class block names for each true class.</summary>
+    const int Neighbours = 2;
+
+    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo folder, string splitName, string[] only, Files files, DirectoryInfo[] extraRoots,
         TextWriter output, TextWriter error, CancellationToken ct)
     {
         var roots = DatasetCatalog.Default.DataRoots.Concat(extraRoots.Select(r => r.FullName)).Distinct().ToArray();
@@ -90,13 +105,41 @@ public static class OutputsVerb
             output.WriteLine("error: argmax wrong; p*: mean probability of the true class (Eq. 8's weight on the label gradient); max p: CWTM's mean weight (Eq. 10) and");
             output.WriteLine("its spread (std/mean); dark: mean mass off the argmax (what DKPP permutes, Eq. 11); H(dark): its entropy renormalised, / ln(n-1), 1 = uniform;");
             output.WriteLine("p* histogram: images with p* in [0,0.1) ... [0.9,1]. An ensemble's p is its members' average softmax (Eq. 4).");
-            if (csv is not null)
+            if (files.Classes) WriteClasses(output, rows, data.ClassNames, splitName);
+            if (files.Csv is { } csv)
             {
                 using (var file = new StreamWriter(csv.FullName)) ExperimentOutputs.WriteCsv(file, spec.Name, splitName, rows.Select(r => (r.Step.Key, r.Step.Column, r.Step.Seed, r.Step.Generation, r.Profile, r.Epochs, r.MatchesSpec)));
                 output.WriteLine($"figures in {csv.FullName}");
             }
+            if (files.ClassesCsv is { } classesCsv)
+            {
+                using (var file = new StreamWriter(classesCsv.FullName))
+                    ExperimentOutputs.WriteClassesCsv(file, spec.Name, splitName, data.ClassNames, rows.Select(r => (r.Step.Key, r.Step.Column, r.Profile)));
+                output.WriteLine($"mean probabilities by class in {classesCsv.FullName}");
+            }
         }
         return TrainVerb.ExitCodes.Ok;
+    }
+
+    static void WriteClasses(TextWriter output, IReadOnlyList<StepOutputs> rows, IReadOnlyList<string> names, string split)
+    {
+        int width = Math.Max(12, Enumerable.Range(0, names.Count).Max(i => ExperimentOutputs.ClassName(names, i).Length));
+        foreach (var row in rows)
+        {
+            if (row.Profile is not { } p) continue;
+            output.WriteLine();
+            output.WriteLine($"{row.Step.Key} ({row.Step.Column}): by true class on the {split} images: how many, their mean p*, and the {Neighbours} classes they get the most of besides it");
+            for (int c = 0; c < p.ClassMeans.Length; c++)
+            {
+                string name = ExperimentOutputs.ClassName(names, c).PadRight(width);
+                output.WriteLine(p.ClassCounts[c] == 0
+                    ? $"  {name} no images"
+                    : string.Create(CultureInfo.InvariantCulture, $"  {name} {p.ClassCounts[c],6:N0}  p* {p.ClassMeans[c][c]:0.000}  ") +
+                      string.Join(", ", p.Neighbours(c, Neighbours).Select(n => string.Create(CultureInfo.InvariantCulture, $"{ExperimentOutputs.ClassName(names, n.Class)} {n.MeanProbability:0.000}"))));
+            }
+            output.WriteLine("  most alike: " + string.Join(", ", p.SimilarPairs(5).Select(x =>
+                string.Create(CultureInfo.InvariantCulture, $"{ExperimentOutputs.ClassName(names, x.True)} -> {ExperimentOutputs.ClassName(names, x.Class)} {x.MeanProbability:0.000}"))));
+        }
     }
 
     static IReadOnlyList<SpecError> Check(ExperimentSpec spec, IReadOnlyList<string> roots)

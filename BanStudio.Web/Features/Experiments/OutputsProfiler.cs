@@ -19,9 +19,12 @@ namespace BanStudio.Web.Features.Experiments;
 public sealed record OutputsRow(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, IReadOnlyList<string> Missing, int? Epochs,
     bool? MatchesSpec);
 
-/// <summary>An experiment's <see cref="ExperimentOutputs"/> on one split, as the API and the live page show it.</summary>
+/// <summary>
+/// An experiment's <see cref="ExperimentOutputs"/> on one split, as the API and the live page show it. <see cref="ClassNames"/>
+/// names the rows and columns of each profile's <see cref="OutputProfile.ClassMeans"/>.
+/// </summary>
 public sealed record OutputsReport(int ExperimentId, string Experiment, string Split, int Images, double Temperature, int ScheduledEpochs,
-    IReadOnlyList<OutputsRow> Rows);
+    IReadOnlyList<string> ClassNames, IReadOnlyList<OutputsRow> Rows);
 
 /// <summary>A report, or why there is none: the HTTP status and a message naming what to do.</summary>
 public sealed record OutputsResult(OutputsReport? Report, int Status, string? Problem)
@@ -74,7 +77,9 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
             }
             var rows = steps.Select(s => new OutputsRow(s.Step.Key, s.Step.Column, s.Step.Seed, s.Step.Generation, s.Profile, s.Missing, s.Epochs, s.MatchesSpec)).ToList();
             int images = split == ExperimentOutputs.TestSplit ? data.Test.Count : data.Train.Count;
-            return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, spec.Schedule.Epochs, rows), StatusCodes.Status200OK, null);
+            var names = Enumerable.Range(0, data.Shape.Classes).Select(c => ExperimentOutputs.ClassName(data.ClassNames, c)).ToList();
+            return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, spec.Schedule.Epochs, names, rows),
+                StatusCodes.Status200OK, null);
         }
     }
 
@@ -83,6 +88,8 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
         group.MapGet("/{id:int}/outputs.json", Json).WithSummary(
             "Section 3.2's profile of every trained model and ensemble (?split=train|test): mean p of the true class, CWTM's max-p weight and spread, dark-knowledge mass and entropy, p* histogram");
         group.MapGet("/{id:int}/outputs.csv", Csv).WithSummary("The same profile as CSV, one row per profiled step");
+        group.MapGet("/{id:int}/outputs-classes.csv", ClassesCsv).WithSummary(
+            "The dark knowledge by class as CSV: the mean probability of every class on the images of every true class, one row per (step, true class, class)");
     }
 
     static async Task<Results<Ok<OutputsReport>, ProblemHttpResult>> Json(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit)
@@ -91,13 +98,22 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
         return result.Report is { } report ? TypedResults.Ok(report) : Problem(result);
     }
 
-    static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Csv(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit)
+    static Task<Results<FileContentHttpResult, ProblemHttpResult>> Csv(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit) =>
+        CsvFile(id, profiler, split, "outputs", (text, report) => ExperimentOutputs.WriteCsv(text, report.Experiment, report.Split,
+            report.Rows.Select(r => (r.Key, r.Column, r.Seed, r.Generation, r.Profile, r.Epochs, r.MatchesSpec))), ct);
+
+    static Task<Results<FileContentHttpResult, ProblemHttpResult>> ClassesCsv(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit) =>
+        CsvFile(id, profiler, split, "outputs-classes", (text, report) => ExperimentOutputs.WriteClassesCsv(text, report.Experiment, report.Split,
+            report.ClassNames, report.Rows.Select(r => (r.Key, r.Column, r.Profile))), ct);
+
+    static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CsvFile(int id, OutputsProfiler profiler, string split, string name,
+        Action<TextWriter, OutputsReport> write, CancellationToken ct)
     {
         var result = await profiler.ProfileAsync(id, split, ct);
         if (result.Report is not { } report) return Problem(result);
         var text = new StringWriter(CultureInfo.InvariantCulture);
-        ExperimentOutputs.WriteCsv(text, report.Experiment, report.Split, report.Rows.Select(r => (r.Key, r.Column, r.Seed, r.Generation, r.Profile, r.Epochs, r.MatchesSpec)));
-        return TypedResults.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", $"experiment-{id}-outputs-{report.Split}.csv");
+        write(text, report);
+        return TypedResults.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", $"experiment-{id}-{name}-{report.Split}.csv");
     }
 
     static ProblemHttpResult Problem(OutputsResult result) => TypedResults.Problem(result.Problem, statusCode: result.Status);
