@@ -166,6 +166,34 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     }
 
     [Fact]
+    public void A_refused_profile_request_says_why_and_keeps_the_report_already_shown()
+    {
+        using (var db = _context.NewDb())
+        {
+            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Completed;
+            db.SaveChanges();
+        }
+        var page = Render();
+        page.Find("button[data-testid=outputs-train]").Click();
+        page.WaitForAssertion(() => Assert.Equal(_plan.Steps.Count, page.FindAll("[data-testid=outputs-row]").Count), TimeSpan.FromSeconds(60));
+        Assert.Empty(page.FindAll("[data-testid=outputs-problem]"));
+
+        // Resumed elsewhere (another process): the stored status says training, so the test-images request is refused.
+        using (var db = _context.NewDb())
+        {
+            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Running;
+            db.SaveChanges();
+        }
+        page.Find("button[data-testid=outputs-test]").Click();
+        page.WaitForAssertion(() => Assert.Contains($"experiment {_id} is running", page.Find("[data-testid=outputs-problem]").TextContent));
+        // The training-images report stays, with its caption and CSV link, beside the reason.
+        Assert.Equal(_plan.Steps.Count, page.FindAll("[data-testid=outputs-row]").Count);
+        Assert.Contains("Training images: 300", page.Find("[data-testid=outputs-caption]").TextContent);
+        Assert.EndsWith("split=train", page.Find("[data-testid=outputs-csv]").GetAttribute("href"));
+        Assert.False(page.Find("button[data-testid=outputs-test]").HasAttribute("disabled")); // not stuck working
+    }
+
+    [Fact]
     public void The_outputs_panel_marks_a_checkpoint_stopped_early_or_trained_for_another_configuration()
     {
         // Two checkpoints in the experiment's folder: the teacher's stopped at epoch 3 of 8 and made for another
