@@ -23,6 +23,16 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     static Scatter Trace(IRenderedComponent<ExperimentLive> page, string chart, int index) =>
         (Scatter)page.FindComponents<PlotlyChart>().Single(c => c.Instance.Id.StartsWith(chart, StringComparison.Ordinal)).Instance.Data[index];
 
+    /// <summary>Sets the experiment's stored status (and folder), as the queue or another process would.</summary>
+    void Store(ExperimentStatus status, string? folder = null)
+    {
+        using var db = _context.NewDb();
+        var experiment = db.Experiments.Single(e => e.Id == _id);
+        experiment.Status = status;
+        if (folder is not null) experiment.Folder = folder;
+        db.SaveChanges();
+    }
+
     static int[] Xs(Scatter trace) => trace.X.Select(Convert.ToInt32).ToArray();
 
     [Fact]
@@ -147,11 +157,7 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
         Assert.True(page.Find("button[data-testid=outputs-train]").HasAttribute("disabled")); // still training
         Assert.Contains("Available once the experiment has ended", page.Find("[data-testid=outputs-note]").TextContent);
 
-        using (var db = _context.NewDb())
-        {
-            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Completed;
-            db.SaveChanges();
-        }
+        Store(ExperimentStatus.Completed);
         _context.Broadcaster.Publish(_id, new ExperimentEnded("live", _id, ExperimentStatus.Completed, null));
         _clock.Advance(ExperimentLive.RefreshInterval);
         page.WaitForAssertion(() => Assert.False(page.Find("button[data-testid=outputs-train]").HasAttribute("disabled")));
@@ -168,22 +174,14 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     [Fact]
     public void A_refused_profile_request_says_why_and_keeps_the_report_already_shown()
     {
-        using (var db = _context.NewDb())
-        {
-            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Completed;
-            db.SaveChanges();
-        }
+        Store(ExperimentStatus.Completed);
         var page = Render();
         page.Find("button[data-testid=outputs-train]").Click();
         page.WaitForAssertion(() => Assert.Equal(_plan.Steps.Count, page.FindAll("[data-testid=outputs-row]").Count), TimeSpan.FromSeconds(60));
         Assert.Empty(page.FindAll("[data-testid=outputs-problem]"));
 
         // Resumed elsewhere (another process): the stored status says training, so the test-images request is refused.
-        using (var db = _context.NewDb())
-        {
-            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Running;
-            db.SaveChanges();
-        }
+        Store(ExperimentStatus.Running);
         page.Find("button[data-testid=outputs-test]").Click();
         page.WaitForAssertion(() => Assert.Contains($"experiment {_id} is running", page.Find("[data-testid=outputs-problem]").TextContent));
         // The training-images report stays, with its caption and CSV link, beside the reason.
@@ -209,13 +207,7 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
                     using var sgd = TorchSharp.torch.optim.SGD(model.parameters(), 0.1);
                     Checkpoint.Save(Path.Combine(folder, key, Checkpoint.FileName), new Checkpoint.Header(fingerprint, epochs, [], 1), model, sgd, []);
                 }
-            using (var db = _context.NewDb())
-            {
-                var experiment = db.Experiments.Single(e => e.Id == _id);
-                experiment.Status = ExperimentStatus.Cancelled;
-                experiment.Folder = folder;
-                db.SaveChanges();
-            }
+            Store(ExperimentStatus.Cancelled, folder);
             var page = Render();
             page.Find("button[data-testid=outputs-train]").Click();
             page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=outputs-error]").Count), TimeSpan.FromSeconds(60));
@@ -260,11 +252,7 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     [Fact]
     public void The_cancel_button_cancels_through_the_same_path_as_the_api()
     {
-        using (var db = _context.NewDb())
-        {
-            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Queued;
-            db.SaveChanges();
-        }
+        Store(ExperimentStatus.Queued);
         var page = Render();
         Assert.True(page.Find("[data-testid=resume-button]").HasAttribute("disabled"));
 
@@ -283,11 +271,7 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     {
         var page = Render();
         Assert.True(page.Find("[data-testid=delete-button]").HasAttribute("disabled")); // running: cancel first
-        using (var db = _context.NewDb())
-        {
-            db.Experiments.Single(e => e.Id == _id).Status = ExperimentStatus.Completed;
-            db.SaveChanges();
-        }
+        Store(ExperimentStatus.Completed);
         Happen(new ExperimentEnded("live", _id, ExperimentStatus.Completed, null));
         _clock.Advance(ExperimentLive.RefreshInterval);
         page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=delete-button]").HasAttribute("disabled")));
