@@ -123,10 +123,11 @@ public static class OutputsVerb
 
     static void WriteClasses(TextWriter output, IReadOnlyList<StepOutputs> rows, IReadOnlyList<string> names, string split)
     {
-        int width = Math.Max(12, Enumerable.Range(0, names.Count).Max(i => ExperimentOutputs.ClassName(names, i).Length));
         foreach (var row in rows)
         {
             if (row.Profile is not { } p) continue;
+            // Over the model's classes, not the dataset's names: a dataset may name none (then numbers stand in).
+            int width = Math.Max(12, Enumerable.Range(0, p.ClassMeans.Length).Max(i => ExperimentOutputs.ClassName(names, i).Length));
             output.WriteLine();
             output.WriteLine($"{row.Step.Key} ({row.Step.Column}): by true class on the {split} images: how many, their mean p*, and the {Neighbours} classes they get the most of besides it");
             for (int c = 0; c < p.ClassMeans.Length; c++)
