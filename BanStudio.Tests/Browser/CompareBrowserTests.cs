@@ -89,5 +89,24 @@ public sealed partial class CompareBrowserTests(Chromium chromium) : IClassFixtu
         Assert.All(againstCsv, l => Assert.Equal("Baseline", l["compared_with"]));
         Assert.Equal(delta, double.Parse(againstCsv.Single(l => l["column"] == "CWTM")["final_epoch_improvement_over_teacher"], CultureInfo.InvariantCulture), 9);
         await Chromium.ScreenshotAsync(page, "compare-against-baseline");
+
+        // By test loss (what the error rate does not see: how much probability lands on the true class): nats with
+        // three decimals, the choice kept in the URL beside ?against= and in the downloaded table.
+        var finalLoss = details.Runs.ToDictionary(r => r.Column, r => r.FinalTestLoss!.Value);
+        await page.GetByTestId("compare-metric").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "test loss" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/compare\\?ids={id}&against=Baseline&metric=test_loss$"));
+        await Expect(page.GetByTestId("compare-view-label")).ToHaveTextAsync("Final-epoch test loss (nats)");
+        // The curves' test metric follows: the chart drawn before the choice is redrawn in nats.
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=curves-chart] .js-plotly-plot')?.layout?.yaxis?.title?.text === 'test loss (nats)'");
+        var teacherCurve = await page.EvaluateAsync<double[]>(
+            "() => document.querySelector('[data-testid=curves-chart] .js-plotly-plot').data.find(t => t.name.startsWith('Teacher')).y");
+        Assert.Equal(finalLoss["Teacher"], teacherCurve[^1], 6);
+        foreach (var (column, loss) in finalLoss)
+            await Expect(page.GetByTestId($"cell-{row}-{column}").GetByTestId("cell-value")).ToHaveTextAsync(loss.ToString("0.000", CultureInfo.InvariantCulture));
+        var lossCsv = DashboardPage.ReadCsv(await DashboardPage.DownloadAsync(page, () => page.GetByTestId("export-table-csv").ClickAsync()));
+        Assert.All(lossCsv, l => Assert.Equal("test loss (nats)", l["metric"]));
+        Assert.Equal(finalLoss["CWTM"], double.Parse(lossCsv.Single(l => l["column"] == "CWTM")["final_epoch_mean"], CultureInfo.InvariantCulture), 9);
+        await Chromium.ScreenshotAsync(page, "compare-by-test-loss");
     }
 }

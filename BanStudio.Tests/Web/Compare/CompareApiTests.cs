@@ -158,6 +158,32 @@ public sealed class CompareApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task By_test_loss_the_csv_and_json_carry_the_losses_and_a_bad_metric_gets_400_naming_the_choices()
+    {
+        var lines = await CsvAsync<ComparisonCsv.Line>("/api/compare.csv?ids=1,2&metric=test_loss");
+        var row0 = lines.Where(l => l.Row == 0).ToDictionary(l => l.Column);
+        Assert.All(lines, l => Assert.Equal("test loss (nats)", l.Metric));
+        Assert.Equal(1.10, row0["Teacher"].FinalMean!.Value, 9);
+        Assert.Equal(1.05, row0["BAN-1"].FinalMean!.Value, 9);
+        Assert.Equal(1 - 1 / Math.Sqrt(3), row0["BAN-1"].FinalPairedPValue!.Value, 12);
+        Assert.All(lines, l => Assert.Null(l.BestMean));
+        Assert.All(await CsvAsync<ComparisonCsv.Line>("/api/compare.csv?ids=1,2"), l => Assert.Equal("test error (%)", l.Metric));
+
+        using (var json = JsonDocument.Parse(await _host.Http.GetStringAsync("/api/compare.json?ids=1,2&metric=test_loss&against=BAN-1")))
+        {
+            Assert.Equal("test_loss", json.RootElement.GetProperty("metric").GetString());
+            Assert.Equal("BAN-1", json.RootElement.GetProperty("against").GetString());
+            Assert.Equal("test_loss", json.RootElement.GetProperty("rows")[0].GetProperty("metric").GetString());
+        }
+
+        using var bad = await _host.Http.GetAsync("/api/compare.json?ids=1,2&metric=accuracy");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var problem = JsonDocument.Parse(await bad.Content.ReadAsStringAsync());
+        Assert.Contains("'accuracy' is not a metric to compare by; choose test_error_pct (the default) or test_loss",
+            problem.RootElement.GetProperty("errors").GetProperty("metric")[0].GetString());
+    }
+
+    [Fact]
     public async Task The_compare_page_is_served_with_its_table_rendered()
     {
         using var response = await _host.Http.GetAsync("/compare?ids=1,2");
@@ -167,6 +193,12 @@ public sealed class CompareApiTests : IAsyncLifetime
         Assert.Contains("data-testid=\"compare-table\"", html);
         Assert.Contains("31.00 ± 1.00", html);
         Assert.Contains("href=\"/compare\"", html); // the nav link
+
+        // By test loss: three decimals, the export links keep the choice.
+        string byLoss = WebUtility.HtmlDecode(await _host.Http.GetStringAsync("/compare?ids=1,2&metric=test_loss"));
+        Assert.Contains("1.100 ± 0.100", byLoss);
+        Assert.Contains("Final-epoch test loss (nats)", byLoss);
+        Assert.Contains("/api/compare.csv?ids=1,2&metric=test_loss", byLoss);
     }
 
     [Fact]

@@ -117,6 +117,55 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task By_test_loss_each_cell_summarises_final_losses_and_the_row_best_is_the_lowest_loss()
+    {
+        await using var db = _context.NewDb();
+        var (comparison, _) = await ComparisonBuilder.LoadAsync(db, [1, 2, 3], CancellationToken.None, imageMetric: ComparisonMetric.TestLoss);
+        Assert.Equal("test_loss", comparison.Metric);
+        var row = comparison.Rows[0];
+        Assert.Equal(("test_loss", "test loss (nats)", "nats"), (row.Metric, row.MetricLabel, row.Unit));
+
+        var teacher = row.Cell("Teacher")!.Final!;
+        Assert.Equal((1.10, 0.10, 3), (teacher.Mean, teacher.Std!.Value, teacher.N), new Tolerance());
+        var ban1 = row.Cell("BAN-1")!.Final!;
+        Assert.Equal(1.05, ban1.Mean, 9);
+        Assert.Equal(0.05, ban1.ImprovementOverTeacher!.Value, 9);
+        // Paired differences 0.10, −0.05, 0.10: mean 0.05, sd √0.0075, so t = 0.05 / (√0.0075 / √3) = 1, df 2.
+        Assert.Equal(1, ban1.PairedT!.Value, 9);
+        Assert.Equal(1 - 1 / Math.Sqrt(3), ban1.PairedPValue!.Value, 12);
+        Assert.Equal(0.58, row.Cell("BAN")!.Final!.Mean, 9);
+
+        // By error the ensemble is the row's best (25.5 %); by loss (1.45 nats) it is not: BAN-2's 0.54 is.
+        Assert.Equal(0.54, row.Cell("BAN-2")!.Final!.Mean, 9);
+        Assert.True(row.Cell("BAN-2")!.Final!.BestInRow);
+        Assert.False(row.Cell("Ens*2")!.Final!.BestInRow);
+        Assert.True((await LoadAsync(1, 2)).Rows[0].Cell("Ens*2")!.Final!.BestInRow);
+
+        // A run keeps its best epoch by error, so there is no best-epoch loss; the paper's numbers are errors, so none stand beside losses.
+        Assert.All(comparison.Rows.SelectMany(r => r.Cells), c => Assert.Null(c.Best));
+        Assert.NotNull((await LoadAsync(3)).Rows[0].Paper);
+        Assert.Null(comparison.Rows[1].Paper);
+        Assert.All(comparison.Rows[1].Cells, c => Assert.Null(c.Paper));
+    }
+
+    [Fact]
+    public void The_metric_parameter_names_its_choices_and_a_language_row_keeps_perplexity()
+    {
+        Assert.True(ComparisonMetric.TryParse(null, out var metric, out _));
+        Assert.Same(ComparisonMetric.TestError, metric);
+        Assert.True(ComparisonMetric.TryParse(" Test_Loss ", out metric, out _));
+        Assert.Same(ComparisonMetric.TestLoss, metric);
+        Assert.True(ComparisonMetric.TryParse("test_error", out metric, out _));
+        Assert.Same(ComparisonMetric.TestError, metric);
+        Assert.False(ComparisonMetric.TryParse("perplexity", out _, out string? error));
+        Assert.Contains("choose test_error_pct (the default) or test_loss", error);
+
+        var text = ComparisonData.WrnSpec("ptb", [1]) with { Dataset = new BanStudio.Training.Data.DatasetSpec(BanStudio.Training.Language.TextDatasets.Ptb) };
+        Assert.Same(ComparisonMetric.Perplexity, ComparisonMetric.For(text, ComparisonMetric.TestLoss));
+        Assert.Same(ComparisonMetric.TestLoss, ComparisonMetric.For(ComparisonData.WrnSpec("a", [1]), ComparisonMetric.TestLoss));
+    }
+
+    [Fact]
     public async Task Delta_and_p_compare_with_the_chosen_column_paired_by_experiment_and_seed()
     {
         await using var db = _context.NewDb();

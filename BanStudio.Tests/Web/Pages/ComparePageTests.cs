@@ -113,6 +113,40 @@ public sealed class ComparePageTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task By_test_loss_cells_show_three_decimals_in_nats_and_the_choice_stays_in_the_url_and_the_exports()
+    {
+        var page = Open("1,2&against=BAN-1");
+        var metricSelect = page.FindComponents<MudBlazor.MudSelect<string>>()
+            .Single(s => Equals(s.Instance.UserAttributes.GetValueOrDefault("data-testid"), "compare-metric"));
+        await page.InvokeAsync(() => metricSelect.Instance.ValueChanged.InvokeAsync("test_loss"));
+        Assert.EndsWith("/compare?ids=1,2&against=BAN-1&metric=test_loss", _context.Bunit.Services.GetRequiredService<NavigationManager>().Uri);
+
+        page = Open("1,2&metric=test_loss");
+        Assert.Equal("Final-epoch test loss (nats)", page.Find("[data-testid=compare-view-label]").TextContent.Trim());
+        Assert.Equal("1.100 ± 0.100", Text(Cell(page, 0, "Teacher"), "cell-value"));
+        var ban1 = Cell(page, 0, "BAN-1");
+        Assert.Equal("1.050 ± 0.180", Text(ban1, "cell-value"));
+        Assert.Equal("Δ +0.050 nats", Text(ban1, "cell-delta"));
+        Assert.Equal("paired p = 0.423, 3 pairs", Text(ban1, "cell-paired-p")); // differences 0.10, −0.05, 0.10: t = 1, df 2
+        // By loss the row's best is BAN-2 (0.54), not the ensemble that is best by error.
+        Assert.Equal(["BAN-2"], page.FindAll("[data-best=true]").Select(c => c.GetAttribute("data-testid")!["cell-0-".Length..]));
+        Assert.Equal("/api/compare.csv?ids=1,2&metric=test_loss", page.Find("[data-testid=export-table-csv]").GetAttribute("href"));
+        // The paper's numbers are errors: none stand beside losses.
+        Assert.NotEmpty(Open("3").FindAll("[data-testid=cell-paper]"));
+        Assert.Empty(Open("3&metric=test_loss").FindAll("[data-testid=cell-paper]"));
+
+        // A run keeps its best epoch by error: the best-epoch view has no loss, and says why.
+        page = Open("1,2&metric=test_loss");
+        page.FindAll("[data-testid=compare-view] .mud-toggle-item").Single(b => b.TextContent.Contains("Best epoch")).Click();
+        page.WaitForAssertion(() => Assert.Equal("Best-epoch test loss (nats)", page.Find("[data-testid=compare-view-label]").TextContent.Trim()));
+        Assert.Contains("compared at the final epoch only", Cell(page, 0, "BAN-1").TextContent);
+
+        var bad = Open("1,2&metric=accuracy");
+        Assert.Contains("metric: 'accuracy' is not a metric to compare by", bad.Find("[data-testid=compare-error]").TextContent);
+        Assert.Equal("31.00 ± 1.00", Text(Cell(bad, 0, "Teacher"), "cell-value")); // the table stays, by test error
+    }
+
+    [Fact]
     public void Final_and_best_epoch_are_labelled_differ_and_mark_their_own_best_cell()
     {
         var page = Open("1,2");

@@ -11,7 +11,8 @@ namespace BanStudio.Web.Features.Compare;
 /// data-testid attributes, for browser tests (stable; change them only together with those tests):
 /// <list type="bullet">
 /// <item>compare-experiments: the experiment picker; compare-view: the Final epoch / Best epoch toggle; compare-against: the
-/// column Δ and p compare with (?against=, the teacher by default).</item>
+/// column Δ and p compare with (?against=, the teacher by default); compare-metric: what image rows compare (?metric=test_loss;
+/// test error by default).</item>
 /// <item>export-table-csv, export-table-json, export-epochs-csv, export-epochs-json: the download links.</item>
 /// <item>compare-error (bad ids), compare-empty (nothing chosen), compare-note (an experiment left out, a repeated seed).</item>
 /// <item>compare-table: the table; compare-view-label: its caption naming the view ("Final-epoch test error (%)").</item>
@@ -36,6 +37,9 @@ public partial class Compare : IDisposable
     /// <summary>The column Δ and p compare with ("Baseline"); the teacher when absent.</summary>
     [SupplyParameterFromQuery(Name = "against")] public string? Against { get; set; }
 
+    /// <summary>What image rows compare: "test_loss"; test error when absent.</summary>
+    [SupplyParameterFromQuery(Name = "metric")] public string? Metric { get; set; }
+
     sealed record Option(int Id, string Name, string Status);
 
     List<Option> options = [];
@@ -44,6 +48,7 @@ public partial class Compare : IDisposable
     List<EpochRow> epochs = [];
     ErrorView view = ErrorView.Final;
     string against = Training.Experiments.ExperimentPlan.TeacherColumn;
+    ComparisonMetric metric = ComparisonMetric.TestError;
     string? error;
     readonly CancellationTokenSource disposed = new();
 
@@ -61,6 +66,8 @@ public partial class Compare : IDisposable
             error = error is null ? $"against: {againstError}" : $"{error}; against: {againstError}";
             against = Training.Experiments.ExperimentPlan.TeacherColumn;
         }
+        if (!ComparisonMetric.TryParse(Metric, out metric, out string? metricError))
+            error = error is null ? $"metric: {metricError}" : $"{error}; metric: {metricError}";
 
         await using var db = await DbFactory.CreateDbContextAsync(disposed.Token);
         // Anything with a finished run is worth comparing, whatever its state; the chosen ones are listed regardless.
@@ -71,7 +78,7 @@ public partial class Compare : IDisposable
             .ToListAsync(disposed.Token);
         if (ids.Count == 0) return;
 
-        var (loaded, missing) = await ComparisonBuilder.LoadAsync(db, ids, disposed.Token, against);
+        var (loaded, missing) = await ComparisonBuilder.LoadAsync(db, ids, disposed.Token, against, metric);
         if (missing.Count > 0)
             error = $"ids: no experiment has id {string.Join(", ", missing)}; choose from the list above";
         if (loaded.Rows.Count == 0 && loaded.Notes.Count == 0) return;
@@ -85,7 +92,7 @@ public partial class Compare : IDisposable
     {
         var ids = (values ?? []).Order().ToList();
         // The query string is the state: navigating re-runs OnParametersSetAsync with the new ids.
-        Navigation.NavigateTo(ids.Count == 0 ? "/compare" : $"/compare?ids={string.Join(",", ids)}{CompareApi.AgainstQuery(against)}");
+        Navigation.NavigateTo(ids.Count == 0 ? "/compare" : $"/compare?ids={string.Join(",", ids)}{CompareApi.ChoiceQuery(against, metric.Key)}");
     }
 
     /// <summary>The columns the chosen experiments have (the teacher first), and the chosen one even if none has it.</summary>
@@ -93,7 +100,13 @@ public partial class Compare : IDisposable
         .Prepend(Training.Experiments.ExperimentPlan.TeacherColumn).Append(against).Distinct();
 
     void OnAgainstChanged(string value) =>
-        Navigation.NavigateTo($"/compare?ids={string.Join(",", selected)}{CompareApi.AgainstQuery(value)}");
+        Navigation.NavigateTo($"/compare?ids={string.Join(",", selected)}{CompareApi.ChoiceQuery(value, metric.Key)}");
+
+    void OnMetricChanged(string key) =>
+        Navigation.NavigateTo($"/compare?ids={string.Join(",", selected)}{CompareApi.ChoiceQuery(against, key)}");
+
+    /// <summary>Whether some row is an image row, whose metric can be chosen (language rows are always perplexity).</summary>
+    bool HasImageRows => comparison?.Rows.Any(r => !r.HasValidation) == true;
 
     void OnViewChanged(ErrorView value) => view = value;
 

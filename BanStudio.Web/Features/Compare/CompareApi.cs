@@ -19,19 +19,22 @@ public static class CompareApi
     public static IEndpointRouteBuilder MapCompareApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Compare");
-        group.MapGet("/compare.json", TableJson).WithSummary("The comparison table of experiments ?ids=1,2 (rows by configuration, mean ± std over seeds, Welch and paired p-values against the teacher or ?against=Baseline, the paper's numbers)");
-        group.MapGet("/compare.csv", TableCsv).WithSummary("The comparison table as CSV: one line per configuration and column, final-epoch and best-epoch side by side; ?against= as for compare.json");
+        group.MapGet("/compare.json", TableJson).WithSummary("The comparison table of experiments ?ids=1,2 (rows by configuration, mean ± std over seeds, Welch and paired p-values against the teacher or ?against=Baseline, the paper's numbers); image rows compare test error, or test loss with ?metric=test_loss");
+        group.MapGet("/compare.csv", TableCsv).WithSummary("The comparison table as CSV: one line per configuration and column, final-epoch and best-epoch side by side; ?against= and ?metric= as for compare.json");
         group.MapGet("/compare/metrics.csv", EpochsCsv).WithSummary("Every epoch of every run of experiments ?ids=1,2, with its configuration row");
         group.MapGet("/compare/metrics.json", EpochsJson).WithSummary("The same epochs as JSON");
         return app;
     }
 
-    public static string TableCsvUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn) => $"/api/compare.csv?ids={Join(ids)}{AgainstQuery(against)}";
-    public static string TableJsonUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn) => $"/api/compare.json?ids={Join(ids)}{AgainstQuery(against)}";
+    public static string TableCsvUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn, string metric = "test_error_pct") =>
+        $"/api/compare.csv?ids={Join(ids)}{ChoiceQuery(against, metric)}";
+    public static string TableJsonUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn, string metric = "test_error_pct") =>
+        $"/api/compare.json?ids={Join(ids)}{ChoiceQuery(against, metric)}";
 
-    /// <summary>"&amp;against=Baseline"; nothing for the teacher, the default.</summary>
-    public static string AgainstQuery(string against) =>
-        against == ExperimentPlan.TeacherColumn ? "" : $"&against={Uri.EscapeDataString(against)}";
+    /// <summary>"&amp;against=Baseline&amp;metric=test_loss"; nothing for the defaults (the teacher, test error).</summary>
+    public static string ChoiceQuery(string against, string metric) =>
+        (against == ExperimentPlan.TeacherColumn ? "" : $"&against={Uri.EscapeDataString(against)}") +
+        (metric == ComparisonMetric.TestError.Key ? "" : $"&metric={Uri.EscapeDataString(metric)}");
 
     /// <summary>The column Δ and p compare with: the teacher when not given; a message naming the parameter and the fix otherwise.</summary>
     public static bool TryParseAgainst(string? text, out string against, out string? error)
@@ -76,13 +79,15 @@ public static class CompareApi
     }
 
     static async Task<Results<T, ValidationProblem, NotFound<ProblemDetails>>> WithComparison<T>(
-        string? ids, StudioDb db, CancellationToken ct, Func<Comparison, Task<T>> answer, string? againstText = null) where T : IResult
+        string? ids, StudioDb db, CancellationToken ct, Func<Comparison, Task<T>> answer, string? againstText = null, string? metricText = null) where T : IResult
     {
         if (!TryParseIds(ids, out var list, out string? error))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ids"] = [error!] }, title: "Which experiments to compare?");
         if (!TryParseAgainst(againstText, out string against, out error))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["against"] = [error!] }, title: "Compare with which column?");
-        var (comparison, missing) = await ComparisonBuilder.LoadAsync(db, list, ct, against);
+        if (!ComparisonMetric.TryParse(metricText, out var metric, out error))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["metric"] = [error!] }, title: "Compare by which metric?");
+        var (comparison, missing) = await ComparisonBuilder.LoadAsync(db, list, ct, against, metric);
         if (missing.Count > 0)
             return TypedResults.NotFound(new ProblemDetails
             {
@@ -93,11 +98,13 @@ public static class CompareApi
         return await answer(comparison);
     }
 
-    static Task<Results<Ok<Comparison>, ValidationProblem, NotFound<ProblemDetails>>> TableJson([FromQuery] string? ids, [FromQuery] string? against, StudioDb db, CancellationToken ct) =>
-        WithComparison(ids, db, ct, c => Task.FromResult(TypedResults.Ok(c)), against);
+    static Task<Results<Ok<Comparison>, ValidationProblem, NotFound<ProblemDetails>>> TableJson([FromQuery] string? ids, [FromQuery] string? against,
+        [FromQuery] string? metric, StudioDb db, CancellationToken ct) =>
+        WithComparison(ids, db, ct, c => Task.FromResult(TypedResults.Ok(c)), against, metric);
 
-    static Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>>> TableCsv([FromQuery] string? ids, [FromQuery] string? against, StudioDb db, CancellationToken ct) =>
-        WithComparison(ids, db, ct, c => Task.FromResult(Csv(ComparisonCsv.Write(ComparisonCsv.Lines(c)), "comparison.csv")), against);
+    static Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>>> TableCsv([FromQuery] string? ids, [FromQuery] string? against,
+        [FromQuery] string? metric, StudioDb db, CancellationToken ct) =>
+        WithComparison(ids, db, ct, c => Task.FromResult(Csv(ComparisonCsv.Write(ComparisonCsv.Lines(c)), "comparison.csv")), against, metric);
 
     static Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>>> EpochsCsv([FromQuery] string? ids, StudioDb db, CancellationToken ct) =>
         WithComparison(ids, db, ct, async c => Csv(ComparisonCsv.Write(await EpochRow.LoadAsync(db, c, ct)), "comparison-metrics.csv"));

@@ -11,14 +11,17 @@ public enum ErrorView { Final, Best }
 /// The paper's Table 2 layout over several experiments: one row per configuration (same dataset, teacher, student
 /// and schedule; only the seed differs), one column per model (Teacher, Baseline, BAN, BAN+L, CWTM, DKPP, BAN-1..k,
 /// Ens*2..k). Δ and the p-values of every cell compare it with the column <see cref="Against"/> ("Teacher" unless
-/// chosen; the summaries' "teacher" fields then mean that column). This record is also the JSON export.
+/// chosen; the summaries' "teacher" fields then mean that column). Image rows compare <see cref="Metric"/> (a
+/// <see cref="ComparisonMetric"/> key: test error unless test loss was chosen), language rows perplexity; each row
+/// names its own. This record is also the JSON export.
 /// </summary>
 public sealed record Comparison(
     IReadOnlyList<int> ExperimentIds,
     IReadOnlyList<string> Columns,
     IReadOnlyList<ComparisonRow> Rows,
     IReadOnlyList<string> Notes,
-    string Against = ExperimentPlan.TeacherColumn);
+    string Against = ExperimentPlan.TeacherColumn,
+    string Metric = "test_error_pct");
 
 /// <summary>
 /// One configuration: every run of it across the chosen experiments, by column. Language-model rows

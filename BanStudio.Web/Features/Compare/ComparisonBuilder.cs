@@ -17,18 +17,21 @@ public static class ComparisonBuilder
 {
     /// <summary>The chosen experiments from the store; ids that do not exist come back in Missing.</summary>
     /// <param name="against">The column Δ and the p-values compare each model with: the teacher, or e.g. Table 5's Baseline.</param>
+    /// <param name="imageMetric">What image rows compare (test error when null); language rows always compare perplexity.</param>
     public static async Task<(Comparison Comparison, IReadOnlyList<int> Missing)> LoadAsync(StudioDb db, IReadOnlyList<int> ids, CancellationToken ct,
-        string against = ExperimentPlan.TeacherColumn)
+        string against = ExperimentPlan.TeacherColumn, ComparisonMetric? imageMetric = null)
     {
         var experiments = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id)).Include(e => e.Runs)
             .OrderBy(e => e.Id).ToListAsync(ct);
         var missing = ids.Except(experiments.Select(e => e.Id)).ToList();
         var compared = experiments.Select(e => new ComparedExperiment(e.Id, e.Name, e.SpecJson, e.Runs.OrderBy(r => r.StepIndex).ToList())).ToList();
-        return (Build(compared, against), missing);
+        return (Build(compared, against, imageMetric), missing);
     }
 
-    public static Comparison Build(IReadOnlyList<ComparedExperiment> experiments, string against = ExperimentPlan.TeacherColumn)
+    public static Comparison Build(IReadOnlyList<ComparedExperiment> experiments, string against = ExperimentPlan.TeacherColumn,
+        ComparisonMetric? imageMetric = null)
     {
+        imageMetric ??= ComparisonMetric.TestError;
         var notes = new List<string>();
         var groups = new List<(string Key, ExperimentSpec Spec, List<ComparedExperiment> Experiments)>();
         foreach (var e in experiments.OrderBy(e => e.Id))
@@ -46,10 +49,10 @@ public static class ComparisonBuilder
             else groups[at].Experiments.Add(e);
         }
 
-        var rows = Distinguish(groups.Select((g, i) => BuildRow(i, g.Spec, g.Experiments, against)).ToList(), groups.Select(g => g.Key).ToList());
+        var rows = Distinguish(groups.Select((g, i) => BuildRow(i, g.Spec, g.Experiments, against, imageMetric)).ToList(), groups.Select(g => g.Key).ToList());
         var columns = rows.SelectMany(r => r.Cells.Select(c => c.Column)).Distinct()
             .OrderBy(ExperimentPlan.ColumnOrder).ThenBy(c => c, StringComparer.Ordinal).ToList();
-        return new Comparison(experiments.Select(e => e.Id).Order().ToList(), columns, rows, notes, against);
+        return new Comparison(experiments.Select(e => e.Id).Order().ToList(), columns, rows, notes, against, imageMetric.Key);
     }
 
     /// <summary>
@@ -64,9 +67,9 @@ public static class ComparisonBuilder
         Dataset = spec.Dataset with { Path = null },
     });
 
-    static ComparisonRow BuildRow(int index, ExperimentSpec spec, List<ComparedExperiment> experiments, string against)
+    static ComparisonRow BuildRow(int index, ExperimentSpec spec, List<ComparedExperiment> experiments, string against, ComparisonMetric imageMetric)
     {
-        var metric = ComparisonMetric.For(spec);
+        var metric = ComparisonMetric.For(spec, imageMetric);
         var paper = PaperResults.Find(spec) is { } p && p.MetricKey == metric.PaperKey ? p : null;
         var runs = experiments.SelectMany(e => e.Runs.Select(r => (Experiment: e.Id, Run: r))).ToList();
 

@@ -29,9 +29,10 @@ public partial class ComparisonTable
     IReadOnlyList<string> NoPValueReasons =>
         SummaryCell.NoPValueReasons(ImageRows.SelectMany(r => ImageColumns.Select(c => r.Cell(c)?.In(View))));
 
-    string? EmptyReason(ComparisonCell? cell) => cell switch
+    string? EmptyReason(ComparisonRow row, ComparisonCell? cell) => cell switch
     {
         null => null,
+        { Runs.Count: > 0 } when View == ErrorView.Best && ComparisonMetric.ByKey(row.Metric).NoBestReason is { } noBest => noBest,
         _ when View == ErrorView.Best && cell.Column.StartsWith("Ens*", StringComparison.Ordinal) && cell.Final is not null =>
             "an ensemble is evaluated once, from its members' final weights: it has no best epoch",
         { Runs.Count: 0 } => "no finished run yet",

@@ -43,6 +43,18 @@ public partial class CurvesChart
             : choices.Where(c => c.Column is "Teacher" or "BAN-1").Select(c => c.Key).DefaultIfEmpty(choices.FirstOrDefault()?.Key ?? "")
                 .Where(k => k.Length > 0).ToList();
         Rebuild();
+        // New parameters (the page chose other experiments, another reference or metric) after the chart was drawn:
+        // Plotly draws only on the first render, so redraw once this render has handed the chart its new traces.
+        redrawAfterRender = chart is not null;
+    }
+
+    bool redrawAfterRender;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!redrawAfterRender || chart is null) return;
+        redrawAfterRender = false;
+        await chart.React();
     }
 
     async Task OnModelsChanged(IReadOnlyCollection<string>? values)

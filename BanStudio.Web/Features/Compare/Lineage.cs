@@ -35,7 +35,7 @@ public sealed record Lineage(IReadOnlyList<LineageNode> Nodes, IReadOnlyList<Lin
         LineageNode Node(string column, LineageNodeKind kind, int x, int y)
         {
             var summary = row.Cell(column)?.In(view);
-            string text = summary is null ? "—" : Format(summary, row.Unit);
+            string text = summary is null ? "—" : Format(summary, row.Unit, ComparisonMetric.ByKey(row.Metric).Decimals);
             return new(column, kind, x, y, text, summary?.BestInRow ?? false);
         }
 
@@ -69,13 +69,13 @@ public sealed record Lineage(IReadOnlyList<LineageNode> Nodes, IReadOnlyList<Lin
         return new(nodes, edges);
     }
 
-    /// <summary>"16.69 ± 0.12 %, n=3", or "17.10 %, n=1".</summary>
-    public static string Format(CellSummary s, string unit)
+    /// <summary>"16.69 ± 0.12 %, n=3", or "17.10 %, n=1"; a loss with 3 decimals: "0.487 ± 0.012 nats, n=3".</summary>
+    public static string Format(CellSummary s, string unit, int decimals = 2)
     {
         string u = unit.Length == 0 ? "" : " " + unit;
-        string mean = s.Mean.ToString("0.00", CultureInfo.InvariantCulture);
+        string mean = SummaryCell.Fixed(s.Mean, decimals);
         return s.Std is { } std
-            ? $"{mean} ± {std.ToString("0.00", CultureInfo.InvariantCulture)}{u}, n={s.N}"
+            ? $"{mean} ± {SummaryCell.Fixed(std, decimals)}{u}, n={s.N}"
             : $"{mean}{u}, n={s.N}";
     }
 }

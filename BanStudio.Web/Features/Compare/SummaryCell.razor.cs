@@ -17,6 +17,9 @@ public partial class SummaryCell
     /// <summary>Why an empty cell is empty, under its dash.</summary>
     [Parameter] public string? EmptyReason { get; set; }
 
+    /// <summary>Decimals of the figures shown (the row metric's <see cref="ComparisonMetric.Decimals"/>).</summary>
+    [Parameter] public int Decimals { get; set; } = 2;
+
     /// <summary>The column Δ and p compare with (<see cref="Comparison.Against"/>).</summary>
     [Parameter] public string Against { get; set; } = ExperimentPlan.TeacherColumn;
 
@@ -47,14 +50,17 @@ public partial class SummaryCell
             .Select(s => s!.NoPValueReason!)
             .Distinct(StringComparer.Ordinal).ToList();
 
-    static string MeanStd(CellSummary s) => s.Std is { } std ? $"{F(s.Mean)} ± {F(std)}" : F(s.Mean);
+    string MeanStd(CellSummary s) => s.Std is { } std ? $"{F(s.Mean)} ± {F(std)}" : F(s.Mean);
 
-    static string Signed(double v) => (v >= 0 ? "+" : "−") + F(Math.Abs(v));
+    string Signed(double v) => (v >= 0 ? "+" : "−") + F(Math.Abs(v));
 
     /// <summary>Three significant digits; very small p in scientific notation rather than a misleading 0.000.</summary>
     static string FormatP(double p) => p < 0.001 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.###", CultureInfo.InvariantCulture);
 
-    static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
+    string F(double v) => Fixed(v, Decimals);
+
+    /// <summary>v with that many decimals, invariant: "0.487".</summary>
+    public static string Fixed(double v, int decimals) => v.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     static string Pending(ComparisonCell cell)
     {
