@@ -190,6 +190,62 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
         Assert.Equal("no p-value: this configuration has no finished Baseline run", teacher.NoPValueReason);
     }
 
+    /// <summary>A finished run of <paramref name="column"/> with its error (percent), saved at that checkpoint path.</summary>
+    static BanStudio.Web.Infrastructure.Data.Run Finished(string column, long seed, double percent, string? checkpoint, string fingerprint = "f") => new()
+    {
+        Key = $"seed-{seed}/{column.ToLowerInvariant()}", Column = column, Seed = seed, Model = "WRN-10-1", Objective = "label",
+        Status = BanStudio.Web.Infrastructure.Data.RunStatus.Completed, FinalTestError = percent / 100, BestTestError = percent / 100,
+        CheckpointPath = checkpoint, Fingerprint = checkpoint is null ? "" : fingerprint + column,
+    };
+
+    [Fact]
+    public void A_baseline_run_beside_its_ban_spec_reuses_the_teachers_once_and_pairs_with_ban_1_seed_by_seed()
+    {
+        // Table 5's design in one folder: experiment 1 (teacher, BAN-1), then experiment 2 (the same teachers, reused
+        // from their checkpoints, and the Baseline). Experiment 3 trained its own teacher of seed 1 elsewhere.
+        var ban = ComparisonData.WrnSpec("ban", [1, 2, 3], generations: 1);
+        var baseline = ComparisonData.WrnSpec("baseline", [1, 2, 3], generations: 0, treatments: [Treatment.Baseline]);
+        long[] seeds = [1, 2, 3];
+        double[] teacher = [30, 32, 31], ban1 = [27, 30, 28], labels = [29, 31, 28.5];
+        var e1 = seeds.SelectMany((s, i) => new[]
+            { Finished("Teacher", s, teacher[i], $"/runs/a/seed-{s}/teacher/checkpoint.bin"), Finished("BAN-1", s, ban1[i], $"/runs/a/seed-{s}/ban-1/checkpoint.bin") }).ToList();
+        var e2 = seeds.SelectMany((s, i) => new[]
+            { Finished("Teacher", s, teacher[i], $"/runs/a/seed-{s}/teacher/checkpoint.bin"), Finished("Baseline", s, labels[i], $"/runs/a/seed-{s}/baseline/checkpoint.bin") }).ToList();
+        var e3 = new List<BanStudio.Web.Infrastructure.Data.Run> { Finished("Teacher", 1, 35, "/runs/b/seed-1/teacher/checkpoint.bin"), Finished("Baseline", 1, 20, "/runs/b/seed-1/baseline/checkpoint.bin") };
+        var experiments = new List<ComparedExperiment>
+        {
+            new(1, "ban", BanStudio.Training.SpecJson.Write(ban), e1),
+            new(2, "baseline", BanStudio.Training.SpecJson.Write(baseline), e2),
+        };
+
+        var row = ComparisonBuilder.Build(experiments, against: "Baseline").Rows.Single();
+        // The teachers are three models, not six: n = 3 and no note about seeds run twice.
+        Assert.Equal(3, row.Cell("Teacher")!.Final!.N);
+        Assert.Empty(row.Notes);
+        // BAN-1 of experiment 1 pairs with the Baseline of experiment 2 under the same teacher: differences 2, 1, 0.5.
+        var ban1Cell = row.Cell("BAN-1")!.Final!;
+        Assert.Equal(3, ban1Cell.Pairs);
+        Assert.Equal(7 / 6.0, ban1Cell.PairedImprovement!.Value, 9);
+        var expected = Statistics.Paired([(29, 27), (31, 30), (28.5, 28)]);
+        Assert.Equal(expected.PValue!.Value, ban1Cell.PairedPValue!.Value, 12);
+
+        // Experiment 3's seed 1 has another teacher: its Baseline joins the Baseline cell, not BAN-1's pairs; its
+        // teacher is another model, so seed 1's teacher now counts twice, and the note says so.
+        var withOther = ComparisonBuilder.Build([.. experiments, new(3, "elsewhere", BanStudio.Training.SpecJson.Write(baseline with { Seeds = [1] }), e3)], against: "Baseline").Rows.Single();
+        Assert.Equal(4, withOther.Cell("Baseline")!.Final!.N);
+        Assert.Equal(4, withOther.Cell("Teacher")!.Final!.N);
+        Assert.Equal(3, withOther.Cell("BAN-1")!.Final!.Pairs);
+        Assert.Equal(expected.PValue!.Value, withOther.Cell("BAN-1")!.Final!.PairedPValue!.Value, 12);
+        Assert.Contains(withOther.Notes, n => n.StartsWith("seed 1 was run in experiments 1, 3", StringComparison.Ordinal));
+
+        // Without checkpoints to tell (an older store), runs stay one per experiment, paired within their experiment.
+        static List<BanStudio.Web.Infrastructure.Data.Run> Bare(List<BanStudio.Web.Infrastructure.Data.Run> runs) =>
+            runs.Select(r => { r.CheckpointPath = null; r.Fingerprint = ""; return r; }).ToList();
+        var bare = ComparisonBuilder.Build([new(1, "ban", experiments[0].SpecJson, Bare(e1)), new(2, "baseline", experiments[1].SpecJson, Bare(e2))], against: "Baseline").Rows.Single();
+        Assert.Equal(6, bare.Cell("Teacher")!.Final!.N);
+        Assert.Equal(0, bare.Cell("BAN-1")!.Final!.Pairs);
+    }
+
     [Fact]
     public async Task The_best_cell_of_a_row_is_marked_separately_for_the_final_and_the_best_epoch()
     {

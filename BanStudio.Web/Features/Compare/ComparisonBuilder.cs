@@ -71,7 +71,19 @@ public static class ComparisonBuilder
     {
         var metric = ComparisonMetric.For(spec, imageMetric);
         var paper = PaperResults.Find(spec) is { } p && p.MetricKey == metric.PaperKey ? p : null;
-        var runs = experiments.SelectMany(e => e.Runs.Select(r => (Experiment: e.Id, Run: r))).ToList();
+        var all = experiments.SelectMany(e => e.Runs.Select(r => (Experiment: e.Id, Run: r))).ToList();
+        // A model that a later experiment reused from the same folder (same checkpoint file, same configuration
+        // fingerprint: a Baseline spec run beside its BAN spec, as Table 5 is) is one model: it counts once, in the
+        // first experiment that has it, not once per experiment that lists it.
+        var counted = new HashSet<string>();
+        var runs = all.Where(x => ModelIdentity(x.Run) is not { } model || counted.Add(model)).ToList();
+        // What pairs a student with its reference: the same seed under the same teacher model. Experiments that
+        // share their teachers' checkpoints pair across each other (BAN-1 of one, Baseline of the other); any other
+        // experiment pairs only within itself.
+        var teacherModel = all.Where(x => x.Run.Column == ExperimentPlan.TeacherColumn)
+            .GroupBy(x => (x.Experiment, x.Run.Seed))
+            .ToDictionary(g => g.Key, g => ModelIdentity(g.First().Run));
+        string Lineage(SeedResult r) => teacherModel.GetValueOrDefault((r.ExperimentId, r.Seed)) ?? $"experiment {r.ExperimentId}";
 
         var byKey = runs.ToDictionary(x => (x.Experiment, x.Run.Key), x => x.Run);
         SeedResult? Finished((int Experiment, Run Run) x) =>
@@ -88,13 +100,13 @@ public static class ComparisonBuilder
             bool isReference = g.Key == against;
             return new ComparisonCell(
                 g.Key, finished,
-                Summarise(finished, reference, r => r.Final, isReference, against),
-                Summarise(finished, reference, r => r.Best, isReference, against),
+                Summarise(finished, reference, r => r.Final, isReference, against, Lineage),
+                Summarise(finished, reference, r => r.Best, isReference, against, Lineage),
                 Unfinished: g.Value.Count(x => x.Run.Status is RunStatus.Running or RunStatus.Interrupted or RunStatus.Cancelled),
                 Failed: g.Value.Count(x => x.Run.Status == RunStatus.Failed),
                 Paper: paper?.Numbers.GetValueOrDefault(g.Key),
                 Valid: metric.Valid is { } valid
-                    ? Summarise(finished, reference, r => valid(byKey[(r.ExperimentId, r.RunKey)]), isReference, against)
+                    ? Summarise(finished, reference, r => valid(byKey[(r.ExperimentId, r.RunKey)]), isReference, against, Lineage)
                     : null,
                 PaperValid: paper?.Valid?.GetValueOrDefault(g.Key));
         }).ToList();
@@ -119,10 +131,13 @@ public static class ComparisonBuilder
 
     /// <summary>
     /// Mean ± std of the cell's seeds in one view; beside the reference column (the teacher by default), Welch's test
-    /// of the two groups and the paired test of each seed against the reference of its own experiment and seed (for
-    /// the teacher: the one it learnt from).
+    /// of the two groups and the paired test of each seed against the reference of its own seed and teacher model (for
+    /// the teacher: the one it learnt from; for the Baseline: the one trained beside it, in its experiment or in one
+    /// that shares its teachers' checkpoints).
     /// </summary>
-    static CellSummary? Summarise(List<SeedResult> cell, List<SeedResult> teacherCell, Func<SeedResult, double?> view, bool isTeacher, string against)
+    /// <param name="lineage">Which teacher model a result descends from: a result pairs with the reference of its own seed and lineage.</param>
+    static CellSummary? Summarise(List<SeedResult> cell, List<SeedResult> teacherCell, Func<SeedResult, double?> view, bool isTeacher, string against,
+        Func<SeedResult, string> lineage)
     {
         var values = cell.Select(view).OfType<double>().ToList();
         if (values.Count == 0) return null;
@@ -135,14 +150,21 @@ public static class ComparisonBuilder
             return new(mean, std, values.Count, null, null, null, null, 0, $"no p-value: this configuration has no finished {Named(against)} run", false,
                 NoPairedReason: $"no paired p-value: this configuration has no finished {Named(against)} run");
         var significance = Statistics.Welch(teacher, values);
-        var teacherOf = teacherCell.Where(t => view(t) is not null).GroupBy(t => (t.ExperimentId, t.Seed)).ToDictionary(g => g.Key, g => view(g.First())!.Value);
-        var pairs = cell.Where(r => view(r) is not null && teacherOf.ContainsKey((r.ExperimentId, r.Seed)))
-            .Select(r => (teacherOf[(r.ExperimentId, r.Seed)], view(r)!.Value)).ToList();
+        var teacherOf = teacherCell.Where(t => view(t) is not null).GroupBy(t => (lineage(t), t.Seed)).ToDictionary(g => g.Key, g => view(g.First())!.Value);
+        var pairs = cell.Where(r => view(r) is not null && teacherOf.ContainsKey((lineage(r), r.Seed)))
+            .Select(r => (teacherOf[(lineage(r), r.Seed)], view(r)!.Value)).ToList();
         var paired = Statistics.Paired(pairs);
         return new(mean, std, values.Count, Statistics.Mean(teacher) - mean, significance.PValue, significance.Test?.T,
             significance.Test?.DegreesOfFreedom, teacher.Count, significance.Reason, false,
             paired.PValue, paired.Test?.T, pairs.Count, paired.Test?.MeanDifference, paired.Reason);
     }
+
+    /// <summary>
+    /// The trained model a finished run stands for: its checkpoint file with its configuration fingerprint (a step
+    /// reused from that file has both); null for ensembles, runs not finished, and stores that kept neither.
+    /// </summary>
+    static string? ModelIdentity(Run run) =>
+        run is { Status: RunStatus.Completed, CheckpointPath: { } path } && run.Fingerprint.Length > 0 ? $"{path}|{run.Fingerprint}" : null;
 
     /// <summary>"teacher" in running text; other columns by their names ("Baseline", "BAN-1").</summary>
     public static string Named(string column) => column == ExperimentPlan.TeacherColumn ? "teacher" : column;
