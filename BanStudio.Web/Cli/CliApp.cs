@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace BanStudio.Web.Cli;
 
 /// <summary>
-/// The headless verbs (<c>models</c>, <c>train</c>, <c>run</c>, <c>datasets</c>, <c>bench</c>, <c>outputs</c>) and, with no verb, the web app.
+/// The headless verbs (<c>models</c>, <c>train</c>, <c>run</c>, <c>datasets</c>, <c>bench</c>, <c>outputs</c>, <c>compare</c>) and, with no verb, the web app.
 /// Arguments the parser does not know (e.g. ASP.NET's <c>--urls</c>) go to the web host.
 /// </summary>
 public static class CliApp
@@ -64,6 +64,7 @@ public static class CliApp
         root.Subcommands.Add(DatasetsVerb.Create(output, error));
         root.Subcommands.Add(BenchVerb.Create(output, error));
         root.Subcommands.Add(OutputsVerb.Create(output, error));
+        root.Subcommands.Add(CompareVerb.Create(output, error));
         return root;
     }
 }

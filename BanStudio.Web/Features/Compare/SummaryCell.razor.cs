@@ -55,7 +55,7 @@ public partial class SummaryCell
     string Signed(double v) => (v >= 0 ? "+" : "−") + F(Math.Abs(v));
 
     /// <summary>Three significant digits; very small p in scientific notation rather than a misleading 0.000.</summary>
-    static string FormatP(double p) => p < 0.001 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.###", CultureInfo.InvariantCulture);
+    public static string FormatP(double p) => p < 0.001 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.###", CultureInfo.InvariantCulture);
 
     string F(double v) => Fixed(v, Decimals);
 
