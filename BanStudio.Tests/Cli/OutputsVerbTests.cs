@@ -35,6 +35,29 @@ public sealed class OutputsVerbTests : IDisposable
     static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     [Fact]
+    public void By_class_a_dataset_that_names_no_classes_is_printed_by_number()
+    {
+        // Three classes: class 0's images give class 2 0.3, class 1's give class 0 0.2, class 2 has no images.
+        double[][] means = [[0.6, 0.1, 0.3], [0.2, 0.7, 0.1], [0, 0, 0]];
+        var profile = new BanStudio.Training.Experiments.OutputProfile(20, 1, 0.3, 0.65, 0.7, 0.1, 0.35, 0.9, new long[10], [12, 8, 0], means);
+        var step = BanStudio.Training.Experiments.ExperimentPlan.Create(new BanStudio.Training.Experiments.ExperimentSpec
+        {
+            Name = "numbers", Dataset = new BanStudio.Training.Data.DatasetSpec(BanStudio.Training.Data.DatasetKinds.Builtin),
+            Teacher = new BanStudio.Training.Models.WideResNetSpec(10, 1), Generations = 0, Seeds = [1],
+        }).Steps[0];
+        var text = new StringWriter();
+
+        BanStudio.Web.Cli.OutputsVerb.WriteClasses(text, [new BanStudio.Training.Experiments.StepOutputs(step, profile, [])], [], "test");
+
+        var lines = text.ToString().Split('\n').Select(l => l.TrimEnd()).Where(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();
+        Assert.Equal("0", lines[0].Trim().Split(' ')[0]);
+        Assert.Contains("p* 0.600  2 0.300, 1 0.100", lines[0]);
+        Assert.Contains("p* 0.700  0 0.200, 2 0.100", lines[1]);
+        Assert.Equal("2            no images", lines[2].Trim());
+        Assert.Equal("most alike: 0 -> 2 0.300, 1 -> 0 0.200, 0 -> 1 0.100, 1 -> 2 0.100", lines[3].Trim());
+    }
+
+    [Fact]
     public async Task Every_model_and_ensemble_is_profiled_from_its_own_final_weights()
     {
         string spec = Write("exp.json", """

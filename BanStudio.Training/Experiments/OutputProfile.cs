@@ -35,17 +35,19 @@ public sealed record OutputProfile(
     /// mass on, most first (ties: lower index first): the classes the model finds it most similar to.
     /// </summary>
     public IReadOnlyList<(int Class, double MeanProbability)> Neighbours(int trueClass, int count) =>
-        ClassMeans[trueClass].Select((p, c) => (Class: c, MeanProbability: p)).Where(x => x.Class != trueClass)
-            .OrderByDescending(x => x.MeanProbability).ThenBy(x => x.Class).Take(count).ToList();
+        OffDiagonal([trueClass]).Take(count).Select(x => (x.Class, x.MeanProbability)).ToList();
 
     /// <summary>
     /// The <paramref name="count"/> largest off-diagonal <see cref="ClassMeans"/> over the classes with samples, largest
     /// first (ties: lower true class, then lower class): the pairs of classes the model finds most alike.
     /// </summary>
     public IReadOnlyList<(int True, int Class, double MeanProbability)> SimilarPairs(int count) =>
-        Enumerable.Range(0, ClassMeans.Length).Where(i => ClassCounts[i] > 0)
-            .SelectMany(i => Enumerable.Range(0, ClassMeans.Length).Where(j => j != i).Select(j => (True: i, Class: j, MeanProbability: ClassMeans[i][j])))
-            .OrderByDescending(x => x.MeanProbability).ThenBy(x => x.True).ThenBy(x => x.Class).Take(count).ToList();
+        OffDiagonal(Enumerable.Range(0, ClassMeans.Length).Where(i => ClassCounts[i] > 0)).Take(count).ToList();
+
+    /// <summary>The off-diagonal <see cref="ClassMeans"/> of these true classes, largest first (ties: lower true class, then lower class).</summary>
+    IEnumerable<(int True, int Class, double MeanProbability)> OffDiagonal(IEnumerable<int> trueClasses) =>
+        trueClasses.SelectMany(i => Enumerable.Range(0, ClassMeans.Length).Where(j => j != i).Select(j => (True: i, Class: j, MeanProbability: ClassMeans[i][j])))
+            .OrderByDescending(x => x.MeanProbability).ThenBy(x => x.True).ThenBy(x => x.Class);
 
     /// <summary>
     /// The profile of <paramref name="logits"/> (one model's, or an ensemble's log of averaged probabilities) on

@@ -121,7 +121,8 @@ public static class OutputsVerb
         return TrainVerb.ExitCodes.Ok;
     }
 
-    static void WriteClasses(TextWriter output, IReadOnlyList<StepOutputs> rows, IReadOnlyList<string> names, string split)
+    /// <summary>The <c>--classes</c> block of each profiled row; classes the dataset does not name are numbered.</summary>
+    public static void WriteClasses(TextWriter output, IReadOnlyList<StepOutputs> rows, IReadOnlyList<string> names, string split)
     {
         foreach (var row in rows)
         {

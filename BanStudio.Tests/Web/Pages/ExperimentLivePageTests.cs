@@ -214,7 +214,9 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
 
             var teacher = page.Find("[data-testid=outputs-row][data-key='seed-1/teacher']");
             Assert.Equal("unfinished: epoch 3 of 8", teacher.QuerySelector("[data-testid=outputs-unfinished]")!.TextContent.Trim());
-            Assert.Equal("trained for another configuration", teacher.QuerySelector("[data-testid=outputs-other-configuration]")!.TextContent.Trim());
+            var other = teacher.QuerySelector("[data-testid=outputs-other-configuration]")!;
+            Assert.Equal("trained for another configuration (resuming retrains it)", other.TextContent.Trim());
+            Assert.Contains("Resuming the experiment would train the step again", other.GetAttribute("title"));
             var student = page.Find("[data-testid=outputs-row][data-key='seed-1/ban-1']");
             Assert.Null(student.QuerySelector("[data-testid=outputs-unfinished]"));
             Assert.Null(student.QuerySelector("[data-testid=outputs-other-configuration]"));
