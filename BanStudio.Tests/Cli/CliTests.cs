@@ -150,6 +150,9 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("WRN-10-1 seed 1", lines[header + 1]);
         Assert.StartsWith("WRN-10-1 mean ± std", lines[header + 3]);
         Assert.Contains("(n=2)", lines[header + 3]);
+        // Printed as it fills in, and the complete table once (not again after the last step).
+        Assert.Single(lines, l => l == lines[header + 3]);
+        Assert.True(Array.FindAll(lines, l => l.StartsWith("Network", StringComparison.Ordinal)).Length > 1);
         Assert.True(File.Exists(Path.Combine(_dir, "exp", "results.csv")));
     }
 }

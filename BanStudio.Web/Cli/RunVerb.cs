@@ -75,7 +75,8 @@ public static class RunVerb
                 case StepFinished f:
                     finished.Add(f.Result);
                     output.WriteLine("    " + StepText.Finished(f));
-                    if (!f.Reused) output.Write(ResultsTable.Render(plan, finished));
+                    // The table as it fills in; after the last step the final one below says it once.
+                    if (!f.Reused && finished.Count < plan.Steps.Count) output.Write(ResultsTable.Render(plan, finished));
                     break;
                 case ExperimentLog l:
                     output.WriteLine($"    {l.Message}");
