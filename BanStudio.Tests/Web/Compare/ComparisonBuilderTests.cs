@@ -238,6 +238,24 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
         Assert.Equal(expected.PValue!.Value, withOther.Cell("BAN-1")!.Final!.PairedPValue!.Value, 12);
         Assert.Contains(withOther.Notes, n => n.StartsWith("seed 1 was run in experiments 1, 3", StringComparison.Ordinal));
 
+        // The BAN spec run again with more seeds into the same folder: seed 1's teacher, BAN-1 and ensemble are reused
+        // (an ensemble has no checkpoint of its own: it is known by its first member's, its key and fingerprint).
+        static BanStudio.Web.Infrastructure.Data.Run Ensemble(long seed, double percent) => new()
+        {
+            Key = $"seed-{seed}/ens-2", Column = "Ens*2", Seed = seed, Model = "ensemble", Objective = "ensemble", IsEnsemble = true,
+            Members = $"seed-{seed}/ban-1,seed-{seed}/teacher", Status = BanStudio.Web.Infrastructure.Data.RunStatus.Completed,
+            FinalTestError = percent / 100, Fingerprint = "fEns",
+        };
+        var again = new List<ComparedExperiment>
+        {
+            new(1, "ban", experiments[0].SpecJson, [e1[0], e1[1], Ensemble(1, 26)]),
+            new(4, "ban, more seeds", BanStudio.Training.SpecJson.Write(ban with { Seeds = [1, 4] }), [e1[0], e1[1], Ensemble(1, 26),
+                Finished("Teacher", 4, 33, "/runs/a/seed-4/teacher/checkpoint.bin"), Finished("BAN-1", 4, 31, "/runs/a/seed-4/ban-1/checkpoint.bin"), Ensemble(4, 30)]),
+        };
+        var grown = ComparisonBuilder.Build(again).Rows.Single();
+        Assert.Equal([2, 2, 2], new[] { "Teacher", "BAN-1", "Ens*2" }.Select(c => grown.Cell(c)!.Final!.N));
+        Assert.Equal(28, grown.Cell("Ens*2")!.Final!.Mean, 9);
+
         // Without checkpoints to tell (an older store), runs stay one per experiment, paired within their experiment.
         static List<BanStudio.Web.Infrastructure.Data.Run> Bare(List<BanStudio.Web.Infrastructure.Data.Run> runs) =>
             runs.Select(r => { r.CheckpointPath = null; r.Fingerprint = ""; return r; }).ToList();

@@ -75,14 +75,17 @@ public static class ComparisonBuilder
         // A model that a later experiment reused from the same folder (same checkpoint file, same configuration
         // fingerprint: a Baseline spec run beside its BAN spec, as Table 5 is) is one model: it counts once, in the
         // first experiment that has it, not once per experiment that lists it.
+        var checkpoints = all.Where(x => x.Run.CheckpointPath is not null).ToDictionary(x => (x.Experiment, x.Run.Key), x => x.Run.CheckpointPath!);
+        string? Identity((int Experiment, Run Run) x) => ModelIdentity(x.Run,
+            x.Run.Members.Split(',', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } member ? checkpoints.GetValueOrDefault((x.Experiment, member)) : null);
         var counted = new HashSet<string>();
-        var runs = all.Where(x => ModelIdentity(x.Run) is not { } model || counted.Add(model)).ToList();
+        var runs = all.Where(x => Identity(x) is not { } model || counted.Add(model)).ToList();
         // What pairs a student with its reference: the same seed under the same teacher model. Experiments that
         // share their teachers' checkpoints pair across each other (BAN-1 of one, Baseline of the other); any other
         // experiment pairs only within itself.
         var teacherModel = all.Where(x => x.Run.Column == ExperimentPlan.TeacherColumn)
             .GroupBy(x => (x.Experiment, x.Run.Seed))
-            .ToDictionary(g => g.Key, g => ModelIdentity(g.First().Run));
+            .ToDictionary(g => g.Key, g => Identity(g.First()));
         string Lineage(SeedResult r) => teacherModel.GetValueOrDefault((r.ExperimentId, r.Seed)) ?? $"experiment {r.ExperimentId}";
 
         var byKey = runs.ToDictionary(x => (x.Experiment, x.Run.Key), x => x.Run);
@@ -160,11 +163,16 @@ public static class ComparisonBuilder
     }
 
     /// <summary>
-    /// The trained model a finished run stands for: its checkpoint file with its configuration fingerprint (a step
-    /// reused from that file has both); null for ensembles, runs not finished, and stores that kept neither.
+    /// The model a finished run stands for: its checkpoint file with its configuration fingerprint (a step reused from
+    /// that file has both); for an ensemble, which has no checkpoint, its first member's checkpoint with its own key and
+    /// fingerprint (which chains its members'). Null for runs not finished and stores that kept neither.
     /// </summary>
-    static string? ModelIdentity(Run run) =>
-        run is { Status: RunStatus.Completed, CheckpointPath: { } path } && run.Fingerprint.Length > 0 ? $"{path}|{run.Fingerprint}" : null;
+    static string? ModelIdentity(Run run, string? firstMemberCheckpoint)
+    {
+        if (run.Status != RunStatus.Completed || run.Fingerprint.Length == 0) return null;
+        if (run.CheckpointPath is { } path) return $"{path}|{run.Fingerprint}";
+        return run.IsEnsemble && firstMemberCheckpoint is { } member ? $"{member}|{run.Key}|{run.Fingerprint}" : null;
+    }
 
     /// <summary>"teacher" in running text; other columns by their names ("Baseline", "BAN-1").</summary>
     public static string Named(string column) => column == ExperimentPlan.TeacherColumn ? "teacher" : column;
