@@ -50,6 +50,12 @@ public sealed class CompareVerbTests : IDisposable
         Assert.Equal(["BAN+L", "29.00", "1", "+2.00", "1", "1 failed"], Line(output, "BAN+L")); // one pair: no paired p
         Assert.Contains("no p-value: n=3 vs n=1; a t-test needs at least 2 seeds on each side", output);
 
+        // --seeds: a line per seed; seed 3's BAN-2 is still training, seed 2's BAN+L failed.
+        var bySeed = await CliRun.RunAsync("compare", "1,2", "--seeds", "--database", _database);
+        Assert.Equal(["by seed", "Teacher", "BAN", "BAN+L", "BAN-1", "BAN-2", "Ens*2"], Line(bySeed.Out, "by seed"));
+        Assert.Equal(["seed 1", "30.00", "28.50", "29.00", "27.00", "26.00", "25.00"], Line(bySeed.Out, "seed 1"));
+        Assert.Equal(["seed 3", "31.00", "29.00"], Line(bySeed.Out, "seed 3"));
+
         var best = await CliRun.RunAsync("compare", "1,2", "--best", "--database", _database);
         Assert.Equal(["BAN-1", "26.00 ± 1.00", "3", "+4.00", "0.008", "+4.00", "0.057", "3"], Line(best.Out, "BAN-1"));
         Assert.Contains("Ens*2: no best epoch (an ensemble is evaluated once)", best.Out);

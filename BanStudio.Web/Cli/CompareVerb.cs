@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace BanStudio.Web.Cli;
 
 /// <summary>
-/// <c>compare [IDS] [--metric test_loss] [--against Baseline] [--best] [--csv FILE] [--database FILE]</c>: the Compare
+/// <c>compare [IDS] [--metric test_loss] [--against Baseline] [--best] [--seeds] [--csv FILE] [--database FILE]</c>: the Compare
 /// page in a terminal. The experiments <c>run</c> recorded (or the app trained) side by side, a row per configuration:
 /// each model's mean ± std over seeds, Δ against the reference column, Welch's p and the paired p over seeds that
 /// share a teacher. Without ids it lists the experiments of the database. Reads only.
@@ -34,19 +34,20 @@ public static class CompareVerb
             Description = "The column Δ and the p-values compare each model with: Teacher (default), Baseline, BAN-1, ...",
         };
         var best = new Option<bool>("--best") { Description = "The best epoch's figures instead of the final epoch's (test error only)." };
+        var seeds = new Option<bool>("--seeds") { Description = "Also print each seed's figure of every model, a line per seed." };
         var csv = new Option<FileInfo?>("--csv") { Description = "Also write the table to this CSV file (the Compare page's Table CSV, full precision)." };
         var database = new Option<FileInfo?>("--database") { Description = "The SQLite file to read. Default: Studio:DatabasePath in appsettings.json, as run writes." };
         var command = new Command("compare",
             "Compare recorded experiments as the Compare page does: mean ± std over seeds, Δ, Welch's and the paired t-test against a reference column.")
         {
-            ids, metric, against, best, csv, database,
+            ids, metric, against, best, seeds, csv, database,
         };
         command.SetAction((parse, ct) => RunAsync(new Request(parse.GetValue(ids), parse.GetValue(metric), parse.GetValue(against), parse.GetValue(best),
-            parse.GetValue(csv), parse.GetValue(database)), output, error, ct));
+            parse.GetValue(seeds), parse.GetValue(csv), parse.GetValue(database)), output, error, ct));
         return command;
     }
 
-    sealed record Request(string? Ids, string? Metric, string? Against, bool Best, FileInfo? Csv, FileInfo? Database);
+    sealed record Request(string? Ids, string? Metric, string? Against, bool Best, bool Seeds, FileInfo? Csv, FileInfo? Database);
 
     static async Task<int> RunAsync(Request request, TextWriter output, TextWriter error, CancellationToken ct)
     {
@@ -75,7 +76,7 @@ public static class CompareVerb
         var (comparison, missing) = await ComparisonBuilder.LoadAsync(db, ids, ct, against, metric);
         if (missing.Count > 0)
             return Refuse(error, $"ids: no experiment has id {string.Join(", ", missing)} in {path}; compare without ids lists them");
-        output.Write(Render(comparison, request.Best ? ErrorView.Best : ErrorView.Final));
+        output.Write(Render(comparison, request.Best ? ErrorView.Best : ErrorView.Final, request.Seeds));
         if (request.Csv is { } file)
         {
             await File.WriteAllTextAsync(file.FullName, ComparisonCsv.Write(ComparisonCsv.Lines(comparison)), ct);
@@ -108,10 +109,27 @@ public static class CompareVerb
     }
 
     /// <summary>
+    /// Each seed's figure of every model that has one (a reused model counted once), a line per seed; a seed trained
+    /// in two experiments with different teachers shows both figures, "a / b", in experiment order.
+    /// </summary>
+    static string SeedLines(ComparisonRow row, ErrorView view, Func<double, string> format)
+    {
+        var lines = new List<string[]> { new[] { "by seed" }.Concat(row.Cells.Select(c => c.Column)).ToArray() };
+        foreach (long seed in row.Seeds)
+            lines.Add([$"seed {seed}", .. row.Cells.Select(c => string.Join(" / ", c.Runs.Where(r => r.Seed == seed)
+                .Select(r => view == ErrorView.Final ? r.Final : r.Best).OfType<double>().Select(format)))]);
+        var widths = Enumerable.Range(0, lines[0].Length).Select(i => lines.Max(l => l[i].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var line in lines)
+            text.AppendLine("  " + string.Join("  ", line.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd());
+        return text.ToString();
+    }
+
+    /// <summary>
     /// One block per configuration: a line per model with mean ± std (n), Δ against the reference, Welch's p, the
     /// paired mean difference and p with its pairs, the paper's number; then why p-values are missing and the notes.
     /// </summary>
-    public static string Render(Comparison comparison, ErrorView view)
+    public static string Render(Comparison comparison, ErrorView view, bool bySeed = false)
     {
         var text = new StringBuilder();
         string reference = ComparisonBuilder.Named(comparison.Against);
@@ -158,6 +176,7 @@ public static class CompareVerb
             foreach (var line in lines)
                 text.AppendLine("  " + string.Join("  ", kept.Select(i => i == 0 ? line[i].PadRight(widths[i]) : line[i].PadLeft(widths[i]))).TrimEnd());
             foreach (string reason in reasons.Distinct(StringComparer.Ordinal)) text.AppendLine($"  {reason}");
+            if (bySeed) text.Append(SeedLines(row, shown, F));
             foreach (string note in row.Notes) text.AppendLine($"  note: {note}");
             text.AppendLine();
         }
