@@ -14,6 +14,9 @@ public sealed class Batch(int index, Tensor images, Tensor labels) : IDisposable
     public Tensor Labels { get; } = labels;
     public long Count => Labels.shape[0];
 
+    /// <summary>Whether its tensors have been freed.</summary>
+    public bool IsDisposed => Images.IsInvalid && Labels.IsInvalid;
+
     public void Dispose()
     {
         Images.Dispose();
@@ -61,6 +64,12 @@ public sealed class BatchLoader : IDisposable
 
     public int BatchSize { get; }
     public int Prefetch { get; }
+
+    /// <summary>
+    /// Sees every batch as it is made, on the thread that makes it, before anyone owns it: for diagnostics and for
+    /// tests that check each one is freed (those made ahead included), whatever else the process allocates meanwhile.
+    /// </summary>
+    public Action<Batch>? BatchMade { get; init; }
     public int BatchesPerEpoch => (_data.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>One epoch's batches; stop enumerating (break, exception) and the producer is stopped and joined.</summary>
@@ -83,6 +92,7 @@ public sealed class BatchLoader : IDisposable
                 var y = _labels.index_select(0, index);
                 batch = new Batch(b, x.DetachFromDisposeScope(), y.DetachFromDisposeScope());
             }
+            BatchMade?.Invoke(batch);
             yield return batch;
         }
     }
