@@ -118,10 +118,20 @@ public static class CompareVerb
         foreach (long seed in row.Seeds)
             lines.Add([$"seed {seed}", .. row.Cells.Select(c => string.Join(" / ", c.Runs.Where(r => r.Seed == seed)
                 .Select(r => view == ErrorView.Final ? r.Final : r.Best).OfType<double>().Select(format)))]);
-        var widths = Enumerable.Range(0, lines[0].Length).Select(i => lines.Max(l => l[i].Length)).ToArray();
+        return Columns(lines, dropEmpty: false);
+    }
+
+    /// <summary>
+    /// Lines of cells (a header first) as indented columns, the first left-aligned and the rest right-aligned;
+    /// <paramref name="dropEmpty"/> leaves out the columns no line below the header fills.
+    /// </summary>
+    static string Columns(List<string[]> lines, bool dropEmpty)
+    {
+        var kept = Enumerable.Range(0, lines[0].Length).Where(i => !dropEmpty || lines.Skip(1).Any(l => l[i].Length > 0)).ToArray();
+        var widths = kept.ToDictionary(i => i, i => lines.Max(l => l[i].Length));
         var text = new StringBuilder();
         foreach (var line in lines)
-            text.AppendLine("  " + string.Join("  ", line.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd());
+            text.AppendLine("  " + string.Join("  ", kept.Select(i => i == 0 ? line[i].PadRight(widths[i]) : line[i].PadLeft(widths[i]))).TrimEnd());
         return text.ToString();
     }
 
@@ -143,13 +153,13 @@ public static class CompareVerb
             text.AppendLine($"  {(shown == ErrorView.Final ? "final-epoch" : "best-epoch")} {row.MetricLabel}; seeds {string.Join(", ", row.Seeds)}; " +
                             $"experiment{(row.ExperimentIds.Count == 1 ? "" : "s")} {string.Join(", ", row.ExperimentIds.Select(i => $"#{i}"))}; Δ = {reference} − model (positive: better)");
             string F(double v) => SummaryCell.Fixed(v, metric.Decimals);
-            string Signed(double v) => (v >= 0 ? "+" : "−") + F(Math.Abs(v));
+            string Signed(double v) => SummaryCell.Signed(v, metric.Decimals);
             var lines = new List<string[]> { new[] { "model", "mean ± std", "n", "Δ", "Welch p", "paired Δ", "paired p", "pairs", "paper", "not counted" } };
             var reasons = new List<string>();
             foreach (var cell in row.Cells)
             {
                 var s = cell.In(shown);
-                string pending = string.Join(", ", new[] { cell.Unfinished > 0 ? $"{cell.Unfinished} unfinished" : "", cell.Failed > 0 ? $"{cell.Failed} failed" : "" }.Where(p => p.Length > 0));
+                string pending = SummaryCell.NotCounted(cell);
                 string paper = cell.Paper is { } p ? $"{F(p.Value)} ({p.Table})" : "";
                 if (s is null)
                 {
@@ -171,10 +181,7 @@ public static class CompareVerb
                 if (s.NoPairedReason is { } noPaired && s.PairedPValue is null && cell.Column != comparison.Against) reasons.Add(noPaired);
             }
             // Columns no model fills (no paper number, nothing pending) are left out.
-            var kept = Enumerable.Range(0, lines[0].Length).Where(i => lines.Skip(1).Any(l => l[i].Length > 0)).ToArray();
-            var widths = kept.ToDictionary(i => i, i => lines.Max(l => l[i].Length));
-            foreach (var line in lines)
-                text.AppendLine("  " + string.Join("  ", kept.Select(i => i == 0 ? line[i].PadRight(widths[i]) : line[i].PadLeft(widths[i]))).TrimEnd());
+            text.Append(Columns(lines, dropEmpty: true));
             foreach (string reason in reasons.Distinct(StringComparer.Ordinal)) text.AppendLine($"  {reason}");
             if (bySeed) text.Append(SeedLines(row, shown, F));
             foreach (string note in row.Notes) text.AppendLine($"  note: {note}");

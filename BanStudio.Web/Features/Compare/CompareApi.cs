@@ -26,9 +26,9 @@ public static class CompareApi
         return app;
     }
 
-    public static string TableCsvUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn, string metric = "test_error_pct") =>
+    public static string TableCsvUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn, string metric = ComparisonMetric.TestErrorKey) =>
         $"/api/compare.csv?ids={Join(ids)}{ChoiceQuery(against, metric)}";
-    public static string TableJsonUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn, string metric = "test_error_pct") =>
+    public static string TableJsonUrl(IEnumerable<int> ids, string against = ExperimentPlan.TeacherColumn, string metric = ComparisonMetric.TestErrorKey) =>
         $"/api/compare.json?ids={Join(ids)}{ChoiceQuery(against, metric)}";
 
     /// <summary>"&amp;against=Baseline&amp;metric=test_loss"; nothing for the defaults (the teacher, test error).</summary>

@@ -21,7 +21,7 @@ public sealed record Comparison(
     IReadOnlyList<ComparisonRow> Rows,
     IReadOnlyList<string> Notes,
     string Against = ExperimentPlan.TeacherColumn,
-    string Metric = "test_error_pct");
+    string Metric = ComparisonMetric.TestErrorKey);
 
 /// <summary>
 /// One configuration: every run of it across the chosen experiments, by column. Language-model rows

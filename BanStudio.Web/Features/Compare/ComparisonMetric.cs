@@ -13,6 +13,9 @@ public sealed record ComparisonMetric(
     string Key, string Name, string Unit, string PaperKey,
     Func<Run, double?> Final, Func<Run, double?> Best, Func<EpochRow, double> Epoch)
 {
+    /// <summary><see cref="TestError"/>'s key: the default of every ?metric= (a constant, so defaults can name it).</summary>
+    public const string TestErrorKey = "test_error_pct";
+
     /// <summary>Decimals the page shows (the exports keep full precision): 2 for percentages and perplexities, 3 for losses.</summary>
     public int Decimals { get; init; } = 2;
 
@@ -30,7 +33,7 @@ public sealed record ComparisonMetric(
 
     /// <summary>Top-1 test error in percent: Tables 1-5.</summary>
     public static ComparisonMetric TestError { get; } = new(
-        "test_error_pct", "test error", "%", PaperResults.TestErrorPercent,
+        TestErrorKey, "test error", "%", PaperResults.TestErrorPercent,
         r => r.FinalTestError * 100, r => r.BestTestError * 100, m => m.TestError * 100);
 
     /// <summary>

@@ -52,7 +52,10 @@ public partial class SummaryCell
 
     string MeanStd(CellSummary s) => s.Std is { } std ? $"{F(s.Mean)} ± {F(std)}" : F(s.Mean);
 
-    string Signed(double v) => (v >= 0 ? "+" : "−") + F(Math.Abs(v));
+    string Signed(double v) => Signed(v, Decimals);
+
+    /// <summary>"+0.050", "−3.00": a difference with its sign, with that many decimals.</summary>
+    public static string Signed(double v, int decimals) => (v >= 0 ? "+" : "−") + Fixed(Math.Abs(v), decimals);
 
     /// <summary>Three significant digits; very small p in scientific notation rather than a misleading 0.000.</summary>
     public static string FormatP(double p) => p < 0.001 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.###", CultureInfo.InvariantCulture);
@@ -62,11 +65,14 @@ public partial class SummaryCell
     /// <summary>v with that many decimals, invariant: "0.487".</summary>
     public static string Fixed(double v, int decimals) => v.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
-    static string Pending(ComparisonCell cell)
+    static string Pending(ComparisonCell cell) => NotCounted(cell) + " (not counted)";
+
+    /// <summary>"1 unfinished, 1 failed": the cell's runs left out of its numbers; "" when none is.</summary>
+    public static string NotCounted(ComparisonCell cell)
     {
         var parts = new List<string>();
         if (cell.Unfinished > 0) parts.Add($"{cell.Unfinished} unfinished");
         if (cell.Failed > 0) parts.Add($"{cell.Failed} failed");
-        return string.Join(", ", parts) + " (not counted)";
+        return string.Join(", ", parts);
     }
 }
