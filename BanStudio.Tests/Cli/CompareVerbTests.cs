@@ -89,6 +89,7 @@ public sealed class CompareVerbTests : IDisposable
         Assert.StartsWith("--against: 'Teachr' is not a column", against.Err);
         var ids = await CliRun.RunAsync("compare", "1,two", "--database", _database);
         Assert.StartsWith("ids: 'two' is not an experiment id", ids.Err);
+        Assert.Contains("e.g. compare 1,2", ids.Err);
         var unknown = await CliRun.RunAsync("compare", "1,42", "--database", _database);
         Assert.Equal(2, unknown.Code);
         Assert.Contains("no experiment has id 42", unknown.Err);

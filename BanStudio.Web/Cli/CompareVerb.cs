@@ -56,8 +56,8 @@ public static class CompareVerb
         if (!CompareApi.TryParseAgainst(request.Against, out string against, out problem))
             return Refuse(error, $"--against: {problem}");
         var ids = new List<int>();
-        if (request.Ids is not null && !CompareApi.TryParseIds(request.Ids, out ids, out problem))
-            return Refuse(error, $"ids: {problem!.Replace("?ids=1,2", "compare 1,2", StringComparison.Ordinal)}");
+        if (request.Ids is not null && !CompareApi.TryParseIds(request.Ids, out ids, out problem, example: "compare 1,2"))
+            return Refuse(error, $"ids: {problem}");
 
         await using var services = StudioStore.Build(request.Database?.FullName);
         string path = services.GetRequiredService<IOptions<StudioOptions>>().Value.DatabaseFullPath;

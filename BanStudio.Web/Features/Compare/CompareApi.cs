@@ -52,20 +52,21 @@ public static class CompareApi
     /// <summary>
     /// "1,2, 5" to ids; a message naming the parameter and the fix otherwise. Also what the page reads from its URL.
     /// </summary>
-    public static bool TryParseIds(string? text, out List<int> ids, out string? error)
+    /// <param name="example">How the caller writes ids, named in the message: the query string's, or the CLI's "compare 1,2".</param>
+    public static bool TryParseIds(string? text, out List<int> ids, out string? error, string example = "?ids=1,2")
     {
         ids = [];
         error = null;
         if (string.IsNullOrWhiteSpace(text))
         {
-            error = "give the experiments to compare as ids separated by commas, e.g. ?ids=1,2";
+            error = $"give the experiments to compare as ids separated by commas, e.g. {example}";
             return false;
         }
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id < 1)
             {
-                error = $"'{part}' is not an experiment id; ids are positive whole numbers separated by commas, e.g. ?ids=1,2";
+                error = $"'{part}' is not an experiment id; ids are positive whole numbers separated by commas, e.g. {example}";
                 return false;
             }
             if (!ids.Contains(id)) ids.Add(id);
