@@ -145,8 +145,12 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         await page.GetByTestId("outputs-test").ClickAsync();
         await Expect(page.GetByTestId("outputs-row")).ToHaveCountAsync(details.Runs.Count, new() { Timeout = 60_000 });
         foreach (var run in details.Runs)
-            await Expect(page.Locator($"[data-testid=outputs-row][data-key='{run.Key}'] [data-testid=outputs-error]"))
-                .ToHaveTextAsync((run.FinalTestError!.Value * 100).ToString("0.00", CultureInfo.InvariantCulture));
+        {
+            var outputsRow = page.Locator($"[data-testid=outputs-row][data-key='{run.Key}']");
+            await Expect(outputsRow.GetByTestId("outputs-error")).ToHaveTextAsync((run.FinalTestError!.Value * 100).ToString("0.00", CultureInfo.InvariantCulture));
+            // and its test loss, to the 3 decimals shown (the run's from float32 arithmetic, the panel's from float64)
+            Assert.Equal(run.FinalTestLoss!.Value, double.Parse(await outputsRow.GetByTestId("outputs-loss").TextContentAsync() ?? "", CultureInfo.InvariantCulture), 0.0015);
+        }
         await Expect(page.GetByTestId("outputs-caption")).ToContainTextAsync("Test images: 100");
         await Chromium.ScreenshotAsync(page, "live-outputs");
         await page.GetByTestId("outputs-panel").ScreenshotAsync(new() { Path = Path.Combine(Chromium.ScreenshotFolder, "live-outputs-panel.png") });

@@ -39,7 +39,7 @@ public sealed class OutputsVerbTests : IDisposable
     {
         // Three classes: class 0's images give class 2 0.3, class 1's give class 0 0.2, class 2 has no images.
         double[][] means = [[0.6, 0.1, 0.3], [0.2, 0.7, 0.1], [0, 0, 0]];
-        var profile = new BanStudio.Training.Experiments.OutputProfile(20, 1, 0.3, 0.65, 0.7, 0.1, 0.35, 0.9, new long[10], [12, 8, 0], means);
+        var profile = new BanStudio.Training.Experiments.OutputProfile(20, 1, 0.3, 0.45, 0.65, 0.7, 0.1, 0.35, 0.9, new long[10], [12, 8, 0], means);
         var step = BanStudio.Training.Experiments.ExperimentPlan.Create(new BanStudio.Training.Experiments.ExperimentSpec
         {
             Name = "numbers", Dataset = new BanStudio.Training.Data.DatasetSpec(BanStudio.Training.Data.DatasetKinds.Builtin),
@@ -81,6 +81,8 @@ public sealed class OutputsVerbTests : IDisposable
             // The test error run stored for this step (from the trainer's own evaluation, or Eq. 4's for the ensemble).
             using var stored = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, row["key"], "result.json")));
             Assert.Equal(stored.RootElement.GetProperty("finalTestError").GetDouble(), Number(row["error"]), 9);
+            // and its test loss (float32 in training, float64 here)
+            Assert.Equal(stored.RootElement.GetProperty("finalTestLoss").GetDouble(), Number(row["loss"]), 5);
             Assert.Equal("100", row["samples"]);
             Assert.Equal("2", row["epochs"]); // the checkpoint's epochs: all of the schedule's
             Assert.Equal("true", row["matches_spec"]);
@@ -153,6 +155,116 @@ public sealed class OutputsVerbTests : IDisposable
         var corrupt = await CliRun.RunAsync("outputs", spec, "--out", folder, "--step", "seed-3/teacher");
         Assert.Equal(1, corrupt.Code);
         Assert.Contains($"checkpoint problem: {teacher}", corrupt.Err);
+    }
+
+    /// <summary>The paired t-test's two-sided p for 2 pairs (1 degree of freedom: Student's t is Cauchy's), by hand.</summary>
+    static double PairedP(double[] differences)
+    {
+        double mean = differences.Average();
+        double sd = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (differences.Length - 1));
+        double t = mean / (sd / Math.Sqrt(differences.Length));
+        Assert.Equal(2, differences.Length);
+        return 1 - 2 / Math.PI * Math.Atan(Math.Abs(t));
+    }
+
+    static string Signed(double v, int decimals) => BanStudio.Web.Features.Compare.SummaryCell.Signed(v, decimals);
+    static string P(double p) => BanStudio.Web.Features.Compare.SummaryCell.FormatP(p);
+
+    [Fact]
+    public async Task Over_several_seeds_each_column_is_summarised_and_paired_seed_by_seed_and_can_be_scored_on_the_whole_test_set()
+    {
+        // Trained and tested on 60 of the built-in data's 120 test images, 2 seeds: a BAN spec (teacher, BAN-1) and its
+        // label-trained Baseline's spec, run into the same folder (the second reuses the teachers), profiled together.
+        const string common = """
+            "dataset": {"kind": "builtin", "trainSize": 200, "testSize": 120, "testLimit": 60},
+             "teacher": {"family": "wideresnet", "depth": 10, "widen": 1, "dropRate": 0}, "ensembles": false,
+             "schedule": {"epochs": 1, "batchSize": 50, "learningRate": 0.05}, "seeds": [1, 2]}
+            """;
+        string ban = Write("ban.json", """{"name": "ban", "generations": 1, "treatments": [], """ + common);
+        string baseline = Write("baseline.json", """{"name": "baseline", "generations": 0, "treatments": ["baseline"], """ + common);
+        string folder = Path.Combine(_dir, "seeds");
+        foreach (string spec in new[] { ban, baseline })
+        {
+            var run = await CliRun.RunAsync("run", spec, "--out", folder, "--database", Path.Combine(_dir, "studio.db"));
+            Assert.True(run.Code == 0, run.Err);
+        }
+
+        static string Line(string text, string column) => Assert.Single(text.Split('\n'), l => l.StartsWith(column + " ", StringComparison.Ordinal)).TrimEnd();
+        static double Figure(Dictionary<string, string>[] rows, string key, string field) => Number(rows.Single(r => r["key"] == key)[field]);
+        static double[] Seeds(Dictionary<string, string>[] rows, string step, string field, double scale = 1) =>
+            [Figure(rows, $"seed-1/{step}", field) * scale, Figure(rows, $"seed-2/{step}", field) * scale];
+        // Δ as on the Compare page: the reference minus the column, positive where the column is lower.
+        static double[] Minus(double[] reference, double[] column) => reference.Zip(column, (r, c) => r - c).ToArray();
+        static string Cell(double[] differences, int decimals) =>
+            $"{Signed(differences.Average(), decimals)} (p {P(PairedP(differences))}, lower in {differences.Count(d => d > 0)} of 2)";
+
+        foreach (var (limit, samples) in new[] { ((string?)null, "60"), ("all", "120"), ("80", "80") })
+        {
+            string csv = Path.Combine(_dir, $"seeds-{limit ?? "spec"}.csv");
+            string[] args = ["outputs", ban, baseline, "--out", folder, "--split", "test", "--csv", csv, .. limit is null ? Array.Empty<string>() : ["--test-limit", limit]];
+            var (code, output, error) = await CliRun.RunAsync(args);
+            Assert.True(code == 0, error);
+            var rows = ReadCsv(csv);
+            // Each model once (the teachers both specs share too), with the spec it belongs to; on the test images asked
+            // for, and the checkpoints still their specs' (the test set scores, it does not train).
+            Assert.Equal(["seed-1/teacher", "seed-1/ban-1", "seed-2/teacher", "seed-2/ban-1", "seed-1/baseline", "seed-2/baseline"], rows.Select(r => r["key"]));
+            Assert.Equal(["ban", "ban", "ban", "ban", "baseline", "baseline"], rows.Select(r => r["experiment"]));
+            Assert.All(rows, r => Assert.Equal(samples, r["samples"]));
+            Assert.All(rows, r => Assert.Equal("true", r["matches_spec"]));
+            Assert.DoesNotContain(BanStudio.Web.Cli.OutputsVerb.OtherConfiguration, output);
+            Assert.Contains("ban + baseline: outputs on the test split", output);
+            Assert.Single(output.Split('\n'), l => l.StartsWith("By column", StringComparison.Ordinal));
+
+            // Each column's mean ± std, and against the teacher of the same seed: the mean difference, the paired
+            // t-test's p (worked here by hand: 2 pairs) and in how many pairs the column is lower.
+            double[] teacherLoss = Seeds(rows, "teacher", "loss");
+            string teacherLine = Line(output, "Teacher");
+            Assert.Contains(FormattableString.Invariant($"{teacherLoss.Average():F3} ± {Math.Abs(teacherLoss[0] - teacherLoss[1]) / Math.Sqrt(2):F3}"), teacherLine);
+            Assert.DoesNotContain("lower in", teacherLine);
+            foreach (var (step, column) in new[] { ("ban-1", "BAN-1"), ("baseline", "Baseline") })
+            {
+                var line = Line(output, column);
+                Assert.Matches(@"^\S+ +2  ", line);
+                Assert.EndsWith(Cell(Minus(teacherLoss, Seeds(rows, step, "loss")), 3), line);
+                Assert.Contains($"{Signed(Minus(Seeds(rows, "teacher", "error", 100), Seeds(rows, step, "error", 100)).Average(), 2)} (", line);
+            }
+        }
+
+        // Against the Baseline too (one summary each): the teacher's and BAN-1's losses minus the Baseline's of the same seed.
+        string againstCsv = Path.Combine(_dir, "against.csv");
+        var against = await CliRun.RunAsync("outputs", ban, baseline, "--out", folder, "--split", "test", "--against", "Teacher", "--against", "Baseline", "--csv", againstCsv);
+        Assert.True(against.Code == 0, against.Err);
+        var againstRows = ReadCsv(againstCsv);
+        var second = against.Out[against.Out.IndexOf("Δ = Baseline − column", StringComparison.Ordinal)..];
+        Assert.Contains("Δ = Teacher − column", against.Out[..^second.Length]);
+        Assert.EndsWith(Cell(Minus(Seeds(againstRows, "baseline", "loss"), Seeds(againstRows, "ban-1", "loss")), 3), Line(second, "BAN-1"));
+        Assert.EndsWith(Cell(Minus(Seeds(againstRows, "baseline", "loss"), Seeds(againstRows, "teacher", "loss")), 3), Line(second, "Teacher"));
+        Assert.DoesNotContain("lower in", Line(second, "Baseline"));
+
+        // A model without a checkpoint is left out and named; its column keeps the seed it has, paired without a p-value.
+        File.Delete(Path.Combine(folder, "seed-2", "ban-1", "checkpoint.bin"));
+        var partial = await CliRun.RunAsync("outputs", ban, "--out", folder, "--split", "test");
+        Assert.True(partial.Code == 0, partial.Err);
+        Assert.Matches(@"^BAN-1 +1  .* \(n=1\) .*\(lower in [01] of 1\)$", Line(partial.Out, "BAN-1"));
+        Assert.Contains("not counted: seed-2/ban-1 (not trained yet)", partial.Out);
+        Assert.Contains("no paired p-value: 1 seed with both models finished", partial.Out);
+
+        // What cannot be done is refused naming the option and the fix (exit 2).
+        string otherData = Write("other.json", File.ReadAllText(baseline).Replace("\"testLimit\": 60", "\"testLimit\": 90", StringComparison.Ordinal));
+        foreach (var (message, args) in new (string, string[])[]
+                 {
+                     ("--test-limit: is 121 but", [ban, "--split", "test", "--test-limit", "121"]),
+                     ("--test-limit: 'most' is not a number of test images", [ban, "--split", "test", "--test-limit", "most"]),
+                     ("--test-limit: applies to --split test", [ban, "--test-limit", "all"]),
+                     ("--against: 'Baseline' is not a column of this spec; its columns are Teacher, BAN-1", [ban, "--against", "Baseline"]),
+                     ("--against: 'BAN-3' is not a column of these specs; their columns are Teacher, Baseline, BAN-1", [ban, baseline, "--against", "BAN-3"]),
+                     ("spec: baseline trains on", [ban, otherData]),
+                 })
+        {
+            var refused = await CliRun.RunAsync(["outputs", .. args, "--out", folder]);
+            Assert.Equal(2, refused.Code);
+            Assert.Contains(message, refused.Err);
+        }
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public sealed class OutputProfileTests
         {
             Assert.Equal(2, profile.Samples);
             Assert.Equal(0.5, profile.Error, 12);                  // the second sample's argmax is class 1, its label 2
+            Assert.Equal(-(Math.Log(0.72) + Math.Log(0.25)) / 2, profile.Loss, 12); // the cross-entropy against the labels
             Assert.Equal((0.72 + 0.25) / 2, profile.MeanTrueProbability, 12);
             Assert.Equal((0.72 + 0.5) / 2, profile.MeanMaxProbability, 12);
             Assert.Equal(0.11 / 0.61, profile.CwtmWeightSpread, 12); // max p = 0.72 and 0.5: std 0.11 around 0.61
@@ -53,6 +54,7 @@ public sealed class OutputProfileTests
         double total = soft.Sum();
         Assert.Equal(soft[0] / total, profile.MeanTrueProbability, 12);
         Assert.Equal(1 - soft[0] / total, profile.MeanDarkMass, 12);
+        Assert.Equal(-Math.Log(soft[0] / total), profile.Loss, 12);
         Assert.Equal(2, profile.Temperature);
         Assert.Equal(0, profile.CwtmWeightSpread, 12);
     }
@@ -67,6 +69,17 @@ public sealed class OutputProfileTests
         var certain = sums.Result(1);
         // p* = 1 - 2e-87, which is 1.0 in float64 (10 bins wide: clamped into the last), and e^3 / (e^3 + 2) = 0.909.
         Assert.Equal([0, 0, 0, 0, 0, 0, 0, 0, 0, 2], certain.TrueProbabilityHistogram);
+
+        // The loss of a true class far below float64's smallest probability counts by its size (-ln p* = 800 + ln 2 here),
+        // not as infinity: it is read from log-softmax, not from the log of a probability that underflowed to 0.
+        using var far = new OutputProfile.Accumulator(CPU);
+        using var farLogits = tensor(new double[] { 800, 800, 0 }, [1, 3]);
+        using var farLabel = tensor(new long[] { 2 });
+        far.Add(farLogits, farLabel, 1);
+        var underflow = far.Result(1);
+        Assert.Equal(800 + Math.Log(2), underflow.Loss, 9);
+        Assert.Equal(0, underflow.MeanTrueProbability);
+        Assert.Equal(Math.Log(1 + 2 * Math.Exp(-3)) / 2, certain.Loss, 12); // -ln p* = ln(1 + 2e^-200) ≈ 0 and ln(1 + 2e^-3)
 
         var two = Profile(1, [([0.9, 0.1], 0), ([0.4, 0.6], 0)]);
         Assert.Null(two.DarkEntropy); // one non-argmax class: nothing for its outputs to spread over

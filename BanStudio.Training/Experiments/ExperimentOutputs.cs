@@ -106,25 +106,25 @@ public static class ExperimentOutputs
     }
 
     /// <summary>One row per profiled step (steps without a profile are left out); text cells neutralised, numbers in full.</summary>
-    public static void WriteCsv(TextWriter text, string experiment, string split,
-        IEnumerable<(string Key, string Column, long Seed, int Generation, OutputProfile? Profile, int? Epochs, bool? MatchesSpec)> rows)
+    public static void WriteCsv(TextWriter text, string split,
+        IEnumerable<(string Experiment, string Key, string Column, long Seed, int Generation, OutputProfile? Profile, int? Epochs, bool? MatchesSpec)> rows)
     {
         using var csv = new CsvHelper.CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var name in new[]
                  {
-                     "experiment", "split", "key", "column", "seed", "generation", "epochs", "matches_spec", "samples", "temperature", "error", "mean_true_probability",
+                     "experiment", "split", "key", "column", "seed", "generation", "epochs", "matches_spec", "samples", "temperature", "error", "loss", "mean_true_probability",
                      "mean_max_probability", "cwtm_weight_spread", "mean_dark_mass", "dark_entropy",
                  }.Concat(Enumerable.Range(0, OutputProfile.Bins).Select(b => $"true_p_bin_{b}")))
             csv.WriteField(name);
         csv.NextRecord();
-        foreach (var (key, column, seed, generation, p, epochs, matches) in rows)
+        foreach (var (experiment, key, column, seed, generation, p, epochs, matches) in rows)
         {
             if (p is null) continue;
             foreach (var cell in new[] { experiment, split, key, column }) csv.WriteField(CsvCells.Text(cell));
             foreach (var number in new[] { seed, generation, epochs ?? 0 }) csv.WriteField(number.ToString(CultureInfo.InvariantCulture));
             csv.WriteField(matches is false ? "false" : "true");
             csv.WriteField(p.Samples.ToString(CultureInfo.InvariantCulture));
-            foreach (var value in new[] { p.Temperature, p.Error, p.MeanTrueProbability, p.MeanMaxProbability, p.CwtmWeightSpread, p.MeanDarkMass })
+            foreach (var value in new[] { p.Temperature, p.Error, p.Loss, p.MeanTrueProbability, p.MeanMaxProbability, p.CwtmWeightSpread, p.MeanDarkMass })
                 csv.WriteField(Number(value));
             csv.WriteField(p.DarkEntropy is { } h ? Number(h) : "");
             foreach (long count in p.TrueProbabilityHistogram) csv.WriteField(count.ToString(CultureInfo.InvariantCulture));
@@ -136,14 +136,14 @@ public static class ExperimentOutputs
     /// The dark knowledge by class (<see cref="OutputProfile.ClassMeans"/>) of every profiled step, long format: one row
     /// per (step, true class, class) with the mean probability the step's outputs give that class on images of the true one.
     /// </summary>
-    public static void WriteClassesCsv(TextWriter text, string experiment, string split, IReadOnlyList<string> classNames,
-        IEnumerable<(string Key, string Column, OutputProfile? Profile)> rows)
+    public static void WriteClassesCsv(TextWriter text, string split, IReadOnlyList<string> classNames,
+        IEnumerable<(string Experiment, string Key, string Column, OutputProfile? Profile)> rows)
     {
         using var csv = new CsvHelper.CsvWriter(text, CultureInfo.InvariantCulture, leaveOpen: true);
         foreach (var name in new[] { "experiment", "split", "key", "column", "true_class", "true_class_name", "images", "class", "class_name", "mean_probability" })
             csv.WriteField(name);
         csv.NextRecord();
-        foreach (var (key, column, p) in rows)
+        foreach (var (experiment, key, column, p) in rows)
         {
             if (p is null) continue;
             for (int i = 0; i < p.ClassMeans.Length; i++)

@@ -9,6 +9,9 @@ namespace BanStudio.Training.Experiments;
 /// Section 3.2 made measurable: what a trained model's softmax outputs (p = softmax(z / T)) hand a student besides
 /// the label, over one split without augmentation.
 /// <list type="bullet">
+/// <item><see cref="Loss"/>: the mean −ln p_* in nats, the cross-entropy of these outputs against the labels: at T = 1 the
+/// model's loss on the split (the test loss a run records, on the test images), read from log-softmax so that a p_* too
+/// small for float64 still counts by its size, not as infinity.</item>
 /// <item><see cref="MeanTrueProbability"/>: the mean p_* of the ground-truth class, the weight Eq. (8) puts on a BAN
 /// student's ground-truth gradient (1 everywhere would make BAN's correct-class term plain label training).</item>
 /// <item><see cref="MeanMaxProbability"/> and <see cref="CwtmWeightSpread"/>: CWTM's per-sample weight max p (Eq. 10),
@@ -24,7 +27,7 @@ namespace BanStudio.Training.Experiments;
 /// </list>
 /// </summary>
 public sealed record OutputProfile(
-    int Samples, double Temperature, double Error, double MeanTrueProbability, double MeanMaxProbability,
+    int Samples, double Temperature, double Error, double Loss, double MeanTrueProbability, double MeanMaxProbability,
     double CwtmWeightSpread, double MeanDarkMass, double? DarkEntropy, long[] TrueProbabilityHistogram,
     long[] ClassCounts, double[][] ClassMeans)
 {
@@ -67,6 +70,7 @@ public sealed record OutputProfile(
     {
         readonly Tensor _wrong = zeros([], ScalarType.Int64, device);
         readonly Tensor _true = zeros([], ScalarType.Float64, device);
+        readonly Tensor _negativeLog = zeros([], ScalarType.Float64, device);
         readonly Tensor _max = zeros([], ScalarType.Float64, device);
         readonly Tensor _maxSquared = zeros([], ScalarType.Float64, device);
         readonly Tensor _entropy = zeros([], ScalarType.Float64, device);
@@ -81,11 +85,13 @@ public sealed record OutputProfile(
             using var scope = NewDisposeScope();
             _classes = logits.shape[1];
             _samples += logits.shape[0];
-            var p = nn.functional.softmax(logits.to(ScalarType.Float64).div(temperature), 1);
+            var logP = nn.functional.log_softmax(logits.to(ScalarType.Float64).div(temperature), 1);
+            var p = logP.exp();
             var pTrue = p.gather(1, labels.unsqueeze(1)).squeeze(1);
             var (maxP, argmax) = p.max(1);
             _wrong.add_(argmax.ne(labels).sum());
             _true.add_(pTrue.sum());
+            _negativeLog.sub_(logP.gather(1, labels.unsqueeze(1)).sum());
             _max.add_(maxP.sum());
             _maxSquared.add_(maxP.square().sum());
             // The non-argmax outputs renormalised: r_i = p_i / (1 - max p), the argmax itself left out (0 ln 0 = 0).
@@ -115,7 +121,7 @@ public sealed record OutputProfile(
             double variance = Math.Max(0, _maxSquared.item<double>() / n - meanMax * meanMax);
             long withDark = _withDark.item<long>();
             double? darkEntropy = _classes > 2 && withDark > 0 ? _entropy.item<double>() / withDark / Math.Log(_classes - 1) : null;
-            return new OutputProfile((int)_samples, temperature, _wrong.item<long>() / n, _true.item<double>() / n, meanMax,
+            return new OutputProfile((int)_samples, temperature, _wrong.item<long>() / n, _negativeLog.item<double>() / n, _true.item<double>() / n, meanMax,
                 meanMax > 0 ? Math.Sqrt(variance) / meanMax : 0, 1 - meanMax, darkEntropy, Counts(_histogram), Counts(_classCounts!), ClassMeans());
         }
 
@@ -135,7 +141,7 @@ public sealed record OutputProfile(
 
         public void Dispose()
         {
-            foreach (var t in new[] { _wrong, _true, _max, _maxSquared, _entropy, _withDark, _histogram, _classSums, _classCounts }) t?.Dispose();
+            foreach (var t in new[] { _wrong, _true, _negativeLog, _max, _maxSquared, _entropy, _withDark, _histogram, _classSums, _classCounts }) t?.Dispose();
         }
     }
 }

@@ -4,19 +4,28 @@ using BanStudio.Training;
 using BanStudio.Training.Data;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
+using BanStudio.Web.Features.Compare;
 
 namespace BanStudio.Web.Cli;
 
 /// <summary>
-/// <c>outputs SPEC.json --out DIR [--split train|test] [--step KEY]... [--csv FILE] [--classes] [--classes-csv FILE]</c>: section 3.2's view of the
-/// models an experiment trained (and its ensembles): for each, from its last checkpoint in DIR, what its softmax
-/// outputs hand a student besides the label (<see cref="OutputProfile"/>). Reads only; trains nothing.
+/// <c>outputs SPEC.json [SPEC.json]... --out DIR [--split train|test] [--test-limit N|all] [--step KEY]... [--against COLUMN] [--csv FILE] [--classes] [--classes-csv FILE]</c>:
+/// section 3.2's view of the models an experiment trained (and its ensembles): for each, from its last checkpoint in DIR,
+/// its error and loss and what its softmax outputs hand a student besides the label (<see cref="OutputProfile"/>); with
+/// several seeds, each column's mean ± std and its difference from <c>--against</c>'s models of the same seeds
+/// (<see cref="OutputSummary"/>). <c>--test-limit</c> scores on more (or fewer) test images than the spec trained with,
+/// e.g. all of them after a study that used a few thousand for speed. Reads only; trains nothing.
 /// </summary>
 public static class OutputsVerb
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var spec = new Argument<FileInfo>("spec") { Description = "The experiment's JSON spec (the one given to run, or the live page's spec.json)." };
+        var spec = new Argument<FileInfo[]>("spec")
+        {
+            Description = "The experiment's JSON spec (the one given to run, or the live page's spec.json); several specs run into one --out folder " +
+                          "(a Baseline spec beside its BAN spec) are profiled and summarised together.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var outDir = new Option<DirectoryInfo>("--out")
         {
             Description = "The experiment's folder: run's --out, or the app's runs/experiment-<id>.", Required = true,
@@ -27,6 +36,14 @@ public static class OutputsVerb
             DefaultValueFactory = _ => ExperimentOutputs.TrainSplit,
         };
         split.AcceptOnlyFromAmong([.. ExperimentOutputs.Splits]);
+        var testLimit = new Option<string?>("--test-limit")
+        {
+            Description = "Score on this many test images (all: the whole test set) instead of the spec's dataset.testLimit; the checkpoints are still matched against the spec as given. With --split test.",
+        };
+        var against = new Option<string[]>("--against")
+        {
+            Description = "The column every other column is paired with, seed by seed, in the summary over seeds (default: the teacher's), e.g. Baseline; repeat it for one summary per column.",
+        };
         var steps = new Option<string[]>("--step") { Description = "Only this step (repeatable), e.g. seed-1/teacher. Default: every trained model and ensemble." };
         var csv = new Option<FileInfo?>("--csv") { Description = "Also write the figures to this CSV file." };
         var classes = new Option<bool>("--classes")
@@ -44,10 +61,10 @@ public static class OutputsVerb
         var command = new Command("outputs",
             "Profile trained models' outputs as section 3.2 reads them: p of the true class (Eq. 8), CWTM's max-p weights (Eq. 10), the dark-knowledge mass DKPP permutes (Eq. 11).")
         {
-            spec, outDir, split, steps, csv, classes, classesCsv, dataRoot,
+            spec, outDir, split, testLimit, steps, against, csv, classes, classesCsv, dataRoot,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir)!, parse.GetValue(split)!,
-            parse.GetValue(steps) ?? [], new Files(parse.GetValue(csv), parse.GetValue(classes), parse.GetValue(classesCsv)),
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(spec)!, parse.GetValue(outDir)!, parse.GetValue(split)!, parse.GetValue(testLimit),
+            parse.GetValue(steps) ?? [], parse.GetValue(against) ?? [], new Files(parse.GetValue(csv), parse.GetValue(classes), parse.GetValue(classesCsv)),
             parse.GetValue(dataRoot) ?? [], output, error, ct));
         return command;
     }
@@ -58,17 +75,47 @@ public static class OutputsVerb
     /// <summary>How many neighbouring classes the by-class block names for each true class.</summary>
     const int Neighbours = 2;
 
-    static async Task<int> RunAsync(FileInfo specFile, DirectoryInfo folder, string splitName, string[] only, Files files, DirectoryInfo[] extraRoots,
-        TextWriter output, TextWriter error, CancellationToken ct)
+    static async Task<int> RunAsync(FileInfo[] specFiles, DirectoryInfo folder, string splitName, string? testLimitText, string[] only, string[] againstColumns,
+        Files files, DirectoryInfo[] extraRoots, TextWriter output, TextWriter error, CancellationToken ct)
     {
         var roots = DatasetCatalog.Default.DataRoots.Concat(extraRoots.Select(r => r.FullName)).Distinct().ToArray();
-        if (!SpecFiles.TryRead<ExperimentSpec>(specFile, "experiment spec", s => Check(s, roots), error, out var spec))
-            return TrainVerb.ExitCodes.BadSpec;
-        var plan = ExperimentPlan.Create(spec);
-        if (only.Except(plan.Steps.Select(s => s.Key)).ToList() is { Count: > 0 } unknown)
+        var specs = new List<ExperimentSpec>();
+        foreach (var file in specFiles)
         {
-            error.WriteLine($"--step: {string.Join(", ", unknown)} is not a step of this spec; its steps are {string.Join(", ", plan.Steps.Select(s => s.Key))}");
+            if (!SpecFiles.TryRead<ExperimentSpec>(file, "experiment spec", s => Check(s, roots), error, out var read))
+                return TrainVerb.ExitCodes.BadSpec;
+            specs.Add(read);
+        }
+        if (specs.Skip(1).FirstOrDefault(s => s.Dataset != specs[0].Dataset) is { } other)
+        {
+            error.WriteLine($"spec: {other.Name} trains on {other.Dataset.DisplayName} but {specs[0].Name} on {specs[0].Dataset.DisplayName}; " +
+                            "give specs of one dataset (the same dataset block), as a Baseline spec beside its BAN spec");
             return TrainVerb.ExitCodes.BadSpec;
+        }
+        var plans = specs.Select(ExperimentPlan.Create).ToList();
+        string these = specs.Count == 1 ? "this spec; its" : "these specs; their";
+        var keys = plans.SelectMany(p => p.Steps.Select(s => s.Key)).Distinct().ToList();
+        if (only.Except(keys).ToList() is { Count: > 0 } unknown)
+        {
+            error.WriteLine($"--step: {string.Join(", ", unknown)} is not a step of {these} steps are {string.Join(", ", keys)}");
+            return TrainVerb.ExitCodes.BadSpec;
+        }
+        var columns = plans.SelectMany(p => p.Columns).Distinct().OrderBy(ExperimentPlan.ColumnOrder).ToList();
+        string[] against = againstColumns.Length > 0 ? [.. againstColumns.Distinct()] : [plans[0].Steps[0].Column];
+        if (against.FirstOrDefault(a => !columns.Contains(a)) is { } notColumn)
+        {
+            error.WriteLine($"--against: '{notColumn}' is not a column of {these} columns are {string.Join(", ", columns)}");
+            return TrainVerb.ExitCodes.BadSpec;
+        }
+        var scored = specs[0].Dataset;
+        if (testLimitText is not null)
+        {
+            if (!TryTestLimit(testLimitText, splitName, specs[0], roots, out var limit, out var why))
+            {
+                error.WriteLine($"--test-limit: {why}");
+                return TrainVerb.ExitCodes.BadSpec;
+            }
+            scored = scored with { TestLimit = limit };
         }
         if (!folder.Exists)
         {
@@ -77,7 +124,7 @@ public static class OutputsVerb
         }
 
         ImageSplits data;
-        try { data = TorchThreads.Serially(() => spec.Dataset.Load(new DatasetCatalog(roots, includeSystemFolders: false))); }
+        try { data = TorchThreads.Serially(() => scored.Load(new DatasetCatalog(roots, includeSystemFolders: false))); }
         catch (DatasetFileException e)
         {
             error.WriteLine($"dataset problem: {e.Message}");
@@ -87,14 +134,21 @@ public static class OutputsVerb
         {
             var split = splitName == ExperimentOutputs.TestSplit ? data.Test : data.Train;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{spec.Name}: outputs on the {splitName} split of {data.Name} ({split.Count} images, no augmentation), T = {spec.Temperature}, " +
-                $"{DeviceChoice.Describe(DeviceChoice.Resolve(spec.Device))}"));
+                $"{string.Join(" + ", specs.Select(s => s.Name))}: outputs on the {splitName} split of {data.Name} ({split.Count} images, no augmentation), " +
+                $"T = {string.Join(" / ", specs.Select(s => s.Temperature).Distinct())}, {DeviceChoice.Describe(DeviceChoice.Resolve(specs[0].Device))}"));
             output.WriteLine(Header);
-            IReadOnlyList<StepOutputs> rows;
+            // Spec by spec, each step once: a step two specs share (their teacher) is the same model in the same folder.
+            var rows = new List<Profiled>();
             try
             {
-                rows = await ExperimentOutputs.ProfileAsync(plan, folder.FullName, data, splitName, only.Length == 0 ? null : only,
-                    s => output.WriteLine(Row(s, spec.Schedule.Epochs)), ct);
+                foreach (var (spec, plan) in specs.Zip(plans))
+                {
+                    var steps = plan.Steps.Select(s => s.Key).Where(k => (only.Length == 0 || only.Contains(k)) && rows.All(r => r.Outputs.Step.Key != k)).ToList();
+                    if (steps.Count == 0) continue;
+                    foreach (var s in await ExperimentOutputs.ProfileAsync(plan, folder.FullName, data, splitName, steps,
+                                 s => output.WriteLine(Row(s, spec.Schedule.Epochs)), ct))
+                        rows.Add(new(spec.Name, s, spec.Schedule.Epochs));
+                }
             }
             catch (InvalidDataException e)
             {
@@ -102,24 +156,32 @@ public static class OutputsVerb
                 return TrainVerb.ExitCodes.TrainingFailed;
             }
             output.WriteLine();
-            output.WriteLine("error: argmax wrong; p*: mean probability of the true class (Eq. 8's weight on the label gradient); max p: CWTM's mean weight (Eq. 10) and");
-            output.WriteLine("its spread (std/mean); dark: mean mass off the argmax (what DKPP permutes, Eq. 11); H(dark): its entropy renormalised, / ln(n-1), 1 = uniform;");
+            output.WriteLine("error: argmax wrong; loss: mean -ln p* in nats, the cross-entropy of these outputs (on the test images at T = 1, the test loss a run records);");
+            output.WriteLine("p*: mean probability of the true class (Eq. 8's weight on the label gradient); max p: CWTM's mean weight (Eq. 10) and its spread (std/mean);");
+            output.WriteLine("dark: mean mass off the argmax (what DKPP permutes, Eq. 11); H(dark): its entropy renormalised, / ln(n-1), 1 = uniform;");
             output.WriteLine("p* histogram: images with p* in [0,0.1) ... [0.9,1]. An ensemble's p is its members' average softmax (Eq. 4).");
-            if (files.Classes) WriteClasses(output, rows, data.ClassNames, splitName);
+            foreach (string column in against) WriteSummary(output, rows.Select(r => (r.Outputs, r.ScheduledEpochs)).ToList(), column);
+            var outputs = rows.Select(r => r.Outputs).ToList();
+            if (files.Classes) WriteClasses(output, outputs, data.ClassNames, splitName);
             if (files.Csv is { } csv)
             {
-                using (var file = new StreamWriter(csv.FullName)) ExperimentOutputs.WriteCsv(file, spec.Name, splitName, rows.Select(r => (r.Step.Key, r.Step.Column, r.Step.Seed, r.Step.Generation, r.Profile, r.Epochs, r.MatchesSpec)));
+                using (var file = new StreamWriter(csv.FullName))
+                    ExperimentOutputs.WriteCsv(file, splitName, rows.Select(r => (r.Experiment, r.Outputs.Step.Key, r.Outputs.Step.Column, r.Outputs.Step.Seed,
+                        r.Outputs.Step.Generation, r.Outputs.Profile, r.Outputs.Epochs, r.Outputs.MatchesSpec)));
                 output.WriteLine($"figures in {csv.FullName}");
             }
             if (files.ClassesCsv is { } classesCsv)
             {
                 using (var file = new StreamWriter(classesCsv.FullName))
-                    ExperimentOutputs.WriteClassesCsv(file, spec.Name, splitName, data.ClassNames, rows.Select(r => (r.Step.Key, r.Step.Column, r.Profile)));
+                    ExperimentOutputs.WriteClassesCsv(file, splitName, data.ClassNames, rows.Select(r => (r.Experiment, r.Outputs.Step.Key, r.Outputs.Step.Column, r.Outputs.Profile)));
                 output.WriteLine($"mean probabilities by class in {classesCsv.FullName}");
             }
         }
         return TrainVerb.ExitCodes.Ok;
     }
+
+    /// <summary>A profiled step, with the spec it was profiled for (its name, its schedule's epochs).</summary>
+    sealed record Profiled(string Experiment, StepOutputs Outputs, int ScheduledEpochs);
 
     /// <summary>The <c>--classes</c> block of each profiled row; classes the dataset does not name are numbered.</summary>
     public static void WriteClasses(TextWriter output, IReadOnlyList<StepOutputs> rows, IReadOnlyList<string> names, string split)
@@ -144,6 +206,60 @@ public static class OutputsVerb
         }
     }
 
+    /// <summary>
+    /// The summary over seeds: each column's mean ± std (n) of error, loss and p*, and its paired difference from
+    /// <paramref name="against"/>'s model of the same seed (the mean of reference − column, positive when the column is
+    /// lower, as on the Compare page; the paired t-test's p; in how many pairs it is lower). Printed only where some
+    /// column has two seeds or more.
+    /// </summary>
+    public static void WriteSummary(TextWriter output, IReadOnlyList<(StepOutputs Outputs, int ScheduledEpochs)> rows, string against)
+    {
+        var columns = OutputSummary.Summarise(rows, against, out var leftOut);
+        if (!columns.Any(c => c.Seeds.Count >= 2)) return;
+        output.WriteLine();
+        output.WriteLine($"By column over its n seeds: mean ± std; Δ = {against} − column, paired by seed (positive: lower, i.e. better; the mean, the paired t-test's p, the pairs where the column is lower)");
+        output.WriteLine($"{"column",-10} {"n",3}  {"error %",-16} {"loss",-17} {"p*",-17} {"Δ error %",-36} Δ loss");
+        foreach (var c in columns)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{c.Column,-10} {c.Seeds.Count,3}  {Spread(c.ErrorPercents, 2),-16} {Spread(c.Losses, 3),-17} {Spread(c.TrueProbabilities, 3),-17} {Paired(c.ErrorAgainst, 2),-36} {Paired(c.LossAgainst, 3)}").TrimEnd());
+        var reasons = columns.SelectMany(c => new[] { c.ErrorAgainst, c.LossAgainst }).Select(p => p?.Significance.Reason).OfType<string>().Distinct().ToList();
+        foreach (var reason in reasons) output.WriteLine(reason);
+        if (leftOut.Count > 0)
+            output.WriteLine("not counted: " + string.Join("; ", leftOut.Select(l => $"{l.Key} ({l.Why})")));
+    }
+
+    static string Spread(IReadOnlyList<double> values, int decimals) => values.Count == 1
+        ? $"{SummaryCell.Fixed(values[0], decimals)} (n=1)"
+        : $"{SummaryCell.Fixed(Statistics.Mean(values), decimals)} ± {SummaryCell.Fixed(Statistics.StandardDeviation(values), decimals)}";
+
+    static string Paired(OutputPairing? pairing, int decimals) => pairing is null ? ""
+        : $"{SummaryCell.Signed(pairing.MeanDifference, decimals)} (" +
+          (pairing.Significance.PValue is { } p ? $"p {SummaryCell.FormatP(p)}, " : "") + $"lower in {pairing.Lower} of {pairing.Pairs})";
+
+    /// <summary>Reads <c>--test-limit</c>: a number of test images or <c>all</c>, with <c>--split test</c>, checked as the spec's own testLimit would be.</summary>
+    static bool TryTestLimit(string text, string split, ExperimentSpec spec, IReadOnlyList<string> roots, out int? limit, out string why)
+    {
+        limit = null;
+        why = "";
+        if (split != ExperimentOutputs.TestSplit)
+        {
+            why = "applies to --split test (the training images are the ones the models learnt from; trainLimit stays the spec's)";
+            return false;
+        }
+        if (!text.Equals("all", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+            {
+                why = $"'{text}' is not a number of test images; give one, e.g. --test-limit 10000, or all for the whole test set";
+                return false;
+            }
+            limit = n;
+        }
+        var errors = Check(spec with { Dataset = spec.Dataset with { TestLimit = limit } }, roots).Where(e => e.Field.EndsWith("testLimit", StringComparison.Ordinal)).ToList();
+        why = string.Join("; ", errors.Select(e => e.Message));
+        return errors.Count == 0;
+    }
+
     static IReadOnlyList<SpecError> Check(ExperimentSpec spec, IReadOnlyList<string> roots)
     {
         var errors = ExperimentValidation.Validate(spec, roots).ToList();
@@ -152,7 +268,7 @@ public static class OutputsVerb
     }
 
     static readonly string Header =
-        $"{"step",-20} {"column",-10} {"error %",8} {"p*",7} {"max p",7} {"spread",7} {"dark",7} {"H(dark)",8}  p* histogram";
+        $"{"step",-20} {"column",-10} {"error %",8} {"loss",7} {"p*",7} {"max p",7} {"spread",7} {"dark",7} {"H(dark)",8}  p* histogram";
 
     /// <summary>The marker of a checkpoint trained for another configuration than this spec's step.</summary>
     public const string OtherConfiguration = "(trained for another configuration than this spec's: run would train it again)";
@@ -163,6 +279,6 @@ public static class OutputsVerb
         : $"{s.Step.Key,-20} {s.Step.Column,-10} not trained yet: no {string.Join(", ", s.Missing)}";
 
     static string Row(PlanStep step, OutputProfile p) => string.Create(CultureInfo.InvariantCulture,
-        $"{step.Key,-20} {step.Column,-10} {p.Error * 100,8:0.00} {p.MeanTrueProbability,7:0.000} {p.MeanMaxProbability,7:0.000} " +
+        $"{step.Key,-20} {step.Column,-10} {p.Error * 100,8:0.00} {p.Loss,7:0.000} {p.MeanTrueProbability,7:0.000} {p.MeanMaxProbability,7:0.000} " +
         $"{p.CwtmWeightSpread,7:0.000} {p.MeanDarkMass,7:0.000} {(p.DarkEntropy is { } h ? h.ToString("0.000", CultureInfo.InvariantCulture) : "-"),8}  {string.Join(' ', p.TrueProbabilityHistogram)}");
 }

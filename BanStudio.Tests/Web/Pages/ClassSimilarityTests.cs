@@ -13,7 +13,7 @@ public sealed class ClassSimilarityTests : IAsyncDisposable
     public ValueTask DisposeAsync() => _context.DisposeAsync();
 
     static OutputProfile Profile(long[] counts, double[][] means) =>
-        new(100, 1, 0.1, 0.8, 0.85, 0.1, 0.15, 0.5, new long[OutputProfile.Bins], counts, means);
+        new(100, 1, 0.1, 0.3, 0.8, 0.85, 0.1, 0.15, 0.5, new long[OutputProfile.Bins], counts, means);
 
     static OutputsReport Report(IReadOnlyList<string> names, params OutputsRow[] rows) =>
         new(7, "exp", "train", 100, 1, 5, names, rows);

@@ -99,12 +99,12 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
     }
 
     static Task<Results<FileContentHttpResult, ProblemHttpResult>> Csv(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit) =>
-        CsvFile(id, profiler, split, "outputs", (text, report) => ExperimentOutputs.WriteCsv(text, report.Experiment, report.Split,
-            report.Rows.Select(r => (r.Key, r.Column, r.Seed, r.Generation, r.Profile, r.Epochs, r.MatchesSpec))), ct);
+        CsvFile(id, profiler, split, "outputs", (text, report) => ExperimentOutputs.WriteCsv(text, report.Split,
+            report.Rows.Select(r => (report.Experiment, r.Key, r.Column, r.Seed, r.Generation, r.Profile, r.Epochs, r.MatchesSpec))), ct);
 
     static Task<Results<FileContentHttpResult, ProblemHttpResult>> ClassesCsv(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit) =>
-        CsvFile(id, profiler, split, "outputs-classes", (text, report) => ExperimentOutputs.WriteClassesCsv(text, report.Experiment, report.Split,
-            report.ClassNames, report.Rows.Select(r => (r.Key, r.Column, r.Profile))), ct);
+        CsvFile(id, profiler, split, "outputs-classes", (text, report) => ExperimentOutputs.WriteClassesCsv(text, report.Split,
+            report.ClassNames, report.Rows.Select(r => (report.Experiment, r.Key, r.Column, r.Profile))), ct);
 
     static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CsvFile(int id, OutputsProfiler profiler, string split, string name,
         Action<TextWriter, OutputsReport> write, CancellationToken ct)
