@@ -18,6 +18,17 @@ public sealed record OutputColumnSummary(
     OutputPairing? ErrorAgainst, OutputPairing? LossAgainst);
 
 /// <summary>
+/// One profiled model (or ensemble) as <see cref="OutputSummary"/> reads it: its step's key, column and seed, its profile
+/// (null: not trained yet), the epochs its checkpoint holds against its spec's <paramref name="ScheduledEpochs"/>, and
+/// whether it was trained for its spec's configuration.
+/// </summary>
+public sealed record ProfiledModel(string Key, string Column, long Seed, OutputProfile? Profile, int? Epochs, bool? MatchesSpec, int ScheduledEpochs)
+{
+    public static ProfiledModel Of(StepOutputs s, int scheduledEpochs) =>
+        new(s.Step.Key, s.Step.Column, s.Step.Seed, s.Profile, s.Epochs, s.MatchesSpec, scheduledEpochs);
+}
+
+/// <summary>
 /// The <c>outputs</c> table summarised over seeds, the way the Compare page treats runs: per column the mean ± std of
 /// each figure and, against a reference column, the paired difference of the same seed's models. Only final weights of
 /// its spec (each row comes with its spec's scheduled epochs) count: a step without a profile, an unfinished checkpoint
@@ -25,43 +36,47 @@ public sealed record OutputColumnSummary(
 /// </summary>
 public static class OutputSummary
 {
-    public static IReadOnlyList<OutputColumnSummary> Summarise(IReadOnlyList<(StepOutputs Outputs, int ScheduledEpochs)> rows, string against,
+    public static IReadOnlyList<OutputColumnSummary> Summarise(IEnumerable<ProfiledModel> models, string against,
         out IReadOnlyList<(string Key, string Why)> leftOut)
     {
         var skipped = new List<(string Key, string Why)>();
-        var counted = new List<(PlanStep Step, OutputProfile Profile)>();
-        foreach (var (row, scheduledEpochs) in rows)
+        var counted = new List<ProfiledModel>();
+        foreach (var model in models)
         {
-            string? why = row.Profile is null ? "not trained yet"
-                : row.Epochs < scheduledEpochs ? $"unfinished: epoch {row.Epochs} of {scheduledEpochs}"
-                : row.MatchesSpec is false ? "trained for another configuration"
+            string? why = model.Profile is null ? "not trained yet"
+                : model.Epochs < model.ScheduledEpochs ? $"unfinished: epoch {model.Epochs} of {model.ScheduledEpochs}"
+                : model.MatchesSpec is false ? "trained for another configuration"
                 : null;
-            if (why is null) counted.Add((row.Step, row.Profile!));
-            else skipped.Add((row.Step.Key, why));
+            if (why is null) counted.Add(model);
+            else skipped.Add((model.Key, why));
         }
         leftOut = skipped;
 
         // One model per column and seed (the first in plan order, should a spec ever give a seed two of a column).
         // Columns in Table 2's order.
-        var byColumn = counted.GroupBy(c => c.Step.Column).OrderBy(g => ExperimentPlan.ColumnOrder(g.Key))
-            .Select(g => (Column: g.Key, Models: g.GroupBy(c => c.Step.Seed).Select(s => s.First()).ToList())).ToList();
-        var reference = byColumn.Where(c => c.Column == against).Select(c => c.Models.ToDictionary(m => m.Step.Seed, m => m.Profile)).FirstOrDefault();
+        var byColumn = counted.GroupBy(c => c.Column).OrderBy(g => ExperimentPlan.ColumnOrder(g.Key))
+            .Select(g => (Column: g.Key, Models: g.GroupBy(c => c.Seed).Select(s => s.First()).ToList())).ToList();
+        var reference = byColumn.Where(c => c.Column == against).Select(c => c.Models.ToDictionary(m => m.Seed, m => m.Profile!)).FirstOrDefault();
         return byColumn.Select(column =>
         {
             var models = column.Models;
             OutputPairing? Pair(Func<OutputProfile, double> figure)
             {
                 if (column.Column == against || reference is null) return null;
-                var pairs = models.Where(m => reference.ContainsKey(m.Step.Seed))
-                    .Select(m => (Reference: figure(reference[m.Step.Seed]), Column: figure(m.Profile))).ToList();
+                var pairs = models.Where(m => reference.ContainsKey(m.Seed))
+                    .Select(m => (Reference: figure(reference[m.Seed]), Column: figure(m.Profile!))).ToList();
                 return pairs.Count == 0 ? null
                     : new OutputPairing(pairs.Count, pairs.Count(p => p.Column < p.Reference), pairs.Average(p => p.Reference - p.Column), Statistics.Paired(pairs));
             }
-            return new OutputColumnSummary(column.Column, models.Select(m => m.Step.Seed).ToList(),
-                models.Select(m => ErrorPercent(m.Profile)).ToList(), models.Select(m => m.Profile.Loss).ToList(),
-                models.Select(m => m.Profile.MeanTrueProbability).ToList(), Pair(ErrorPercent), Pair(p => p.Loss));
+            return new OutputColumnSummary(column.Column, models.Select(m => m.Seed).ToList(),
+                models.Select(m => ErrorPercent(m.Profile!)).ToList(), models.Select(m => m.Profile!.Loss).ToList(),
+                models.Select(m => m.Profile!.MeanTrueProbability).ToList(), Pair(ErrorPercent), Pair(p => p.Loss));
         }).ToList();
     }
+
+    /// <summary>Each distinct reason a Δ cell of <paramref name="columns"/> has no p-value, in first-seen order (said once under a table).</summary>
+    public static IReadOnlyList<string> NoPValueReasons(IEnumerable<OutputColumnSummary> columns) =>
+        columns.SelectMany(c => new[] { c.ErrorAgainst, c.LossAgainst }).Select(p => p?.Significance.Reason).OfType<string>().Distinct().ToList();
 
     static double ErrorPercent(OutputProfile p) => p.Error * 100;
 }

@@ -4,7 +4,7 @@ using BanStudio.Training;
 using BanStudio.Training.Data;
 using BanStudio.Training.Experiments;
 using BanStudio.Training.Training;
-using BanStudio.Web.Features.Compare;
+using BanStudio.Web.Features.Runs;
 
 namespace BanStudio.Web.Cli;
 
@@ -160,7 +160,7 @@ public static class OutputsVerb
             output.WriteLine("p*: mean probability of the true class (Eq. 8's weight on the label gradient); max p: CWTM's mean weight (Eq. 10) and its spread (std/mean);");
             output.WriteLine("dark: mean mass off the argmax (what DKPP permutes, Eq. 11); H(dark): its entropy renormalised, / ln(n-1), 1 = uniform;");
             output.WriteLine("p* histogram: images with p* in [0,0.1) ... [0.9,1]. An ensemble's p is its members' average softmax (Eq. 4).");
-            foreach (string column in against) WriteSummary(output, rows.Select(r => (r.Outputs, r.ScheduledEpochs)).ToList(), column);
+            foreach (string column in against) WriteSummary(output, rows.Select(r => ProfiledModel.Of(r.Outputs, r.ScheduledEpochs)).ToList(), column);
             var outputs = rows.Select(r => r.Outputs).ToList();
             if (files.Classes) WriteClasses(output, outputs, data.ClassNames, splitName);
             if (files.Csv is { } csv)
@@ -208,33 +208,23 @@ public static class OutputsVerb
 
     /// <summary>
     /// The summary over seeds: each column's mean ± std (n) of error, loss and p*, and its paired difference from
-    /// <paramref name="against"/>'s model of the same seed (the mean of reference − column, positive when the column is
-    /// lower, as on the Compare page; the paired t-test's p; in how many pairs it is lower). Printed only where some
+    /// <paramref name="against"/>'s model of the same seed (<see cref="OutputSummaryText"/>). Printed only where some
     /// column has two seeds or more.
     /// </summary>
-    public static void WriteSummary(TextWriter output, IReadOnlyList<(StepOutputs Outputs, int ScheduledEpochs)> rows, string against)
+    static void WriteSummary(TextWriter output, IReadOnlyList<ProfiledModel> models, string against)
     {
-        var columns = OutputSummary.Summarise(rows, against, out var leftOut);
+        var columns = OutputSummary.Summarise(models, against, out var leftOut);
         if (!columns.Any(c => c.Seeds.Count >= 2)) return;
         output.WriteLine();
-        output.WriteLine($"By column over its n seeds: mean ± std; Δ = {against} − column, paired by seed (positive: lower, i.e. better; the mean, the paired t-test's p, the pairs where the column is lower)");
+        output.WriteLine($"By column over its n seeds: mean ± std; {OutputSummaryText.Legend(against)}");
         output.WriteLine($"{"column",-10} {"n",3}  {"error %",-16} {"loss",-17} {"p*",-17} {"Δ error %",-36} Δ loss");
         foreach (var c in columns)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{c.Column,-10} {c.Seeds.Count,3}  {Spread(c.ErrorPercents, 2),-16} {Spread(c.Losses, 3),-17} {Spread(c.TrueProbabilities, 3),-17} {Paired(c.ErrorAgainst, 2),-36} {Paired(c.LossAgainst, 3)}").TrimEnd());
-        var reasons = columns.SelectMany(c => new[] { c.ErrorAgainst, c.LossAgainst }).Select(p => p?.Significance.Reason).OfType<string>().Distinct().ToList();
-        foreach (var reason in reasons) output.WriteLine(reason);
-        if (leftOut.Count > 0)
-            output.WriteLine("not counted: " + string.Join("; ", leftOut.Select(l => $"{l.Key} ({l.Why})")));
+                $"{c.Column,-10} {c.Seeds.Count,3}  {OutputSummaryText.MeanStd(c.ErrorPercents, 2),-16} {OutputSummaryText.MeanStd(c.Losses, 3),-17} " +
+                $"{OutputSummaryText.MeanStd(c.TrueProbabilities, 3),-17} {OutputSummaryText.Paired(c.ErrorAgainst, 2),-36} {OutputSummaryText.Paired(c.LossAgainst, 3)}").TrimEnd());
+        foreach (var reason in OutputSummary.NoPValueReasons(columns)) output.WriteLine(reason);
+        if (leftOut.Count > 0) output.WriteLine(OutputSummaryText.NotCounted(leftOut));
     }
-
-    static string Spread(IReadOnlyList<double> values, int decimals) => values.Count == 1
-        ? $"{SummaryCell.Fixed(values[0], decimals)} (n=1)"
-        : $"{SummaryCell.Fixed(Statistics.Mean(values), decimals)} ± {SummaryCell.Fixed(Statistics.StandardDeviation(values), decimals)}";
-
-    static string Paired(OutputPairing? pairing, int decimals) => pairing is null ? ""
-        : $"{SummaryCell.Signed(pairing.MeanDifference, decimals)} (" +
-          (pairing.Significance.PValue is { } p ? $"p {SummaryCell.FormatP(p)}, " : "") + $"lower in {pairing.Lower} of {pairing.Pairs})";
 
     /// <summary>Reads <c>--test-limit</c>: a number of test images or <c>all</c>, with <c>--split test</c>, checked as the spec's own testLimit would be.</summary>
     static bool TryTestLimit(string text, string split, ExperimentSpec spec, IReadOnlyList<string> roots, out int? limit, out string why)
