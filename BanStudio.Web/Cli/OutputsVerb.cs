@@ -59,7 +59,8 @@ public static class OutputsVerb
             Description = "Also read datasets from this folder (repeatable), as for run.",
         };
         var command = new Command("outputs",
-            "Profile trained models' outputs as section 3.2 reads them: p of the true class (Eq. 8), CWTM's max-p weights (Eq. 10), the dark-knowledge mass DKPP permutes (Eq. 11).")
+            "Profile trained models' outputs as section 3.2 reads them: error and loss, p of the true class (Eq. 8), CWTM's max-p weights (Eq. 10), the dark-knowledge mass DKPP permutes (Eq. 11); " +
+            "with several seeds, each column's mean ± std and its difference from the teacher's (or --against's) model of the same seed.")
         {
             spec, outDir, split, testLimit, steps, against, csv, classes, classesCsv, dataRoot,
         };
