@@ -255,7 +255,7 @@ public sealed class OutputsVerbTests : IDisposable
                  {
                      ("--test-limit: is 121 but", [ban, "--split", "test", "--test-limit", "121"]),
                      ("--test-limit: 'most' is not a number of test images", [ban, "--split", "test", "--test-limit", "most"]),
-                     ("--test-limit: applies to --split test", [ban, "--test-limit", "all"]),
+                     ("--test-limit: applies to the test split", [ban, "--test-limit", "all"]),
                      ("--against: 'Baseline' is not a column of this spec; its columns are Teacher, BAN-1", [ban, "--against", "Baseline"]),
                      ("--against: 'BAN-3' is not a column of these specs; their columns are Teacher, Baseline, BAN-1", [ban, baseline, "--against", "BAN-3"]),
                      ("spec: baseline trains on", [ban, otherData]),

@@ -20,7 +20,9 @@ public sealed class OutputsApiTests : IDisposable
     public async Task A_finished_experiment_is_profiled_from_its_checkpoints_and_bad_requests_are_named()
     {
         await using var host = await StudioHost.StartAsync(_folder.Path);
-        int id = await host.SubmitAsync(StudioHost.TinySpec("profiled", generations: 2, epochs: 1));
+        // Trained and scored on 60 of the built-in data's 100 test images (as a study scores on a few thousand for speed).
+        int id = await host.SubmitAsync(StudioHost.TinySpec("profiled", generations: 2, epochs: 1)
+            .Replace("\"testSize\": 100 }", "\"testSize\": 100, \"testLimit\": 60 }", StringComparison.Ordinal));
 
         // Queued or training: its checkpoints are still being written.
         using (var early = await host.Http.GetAsync($"/api/experiments/{id}/outputs.json"))
@@ -35,8 +37,9 @@ public sealed class OutputsApiTests : IDisposable
         using var json = JsonDocument.Parse(await host.Http.GetStringAsync($"/api/experiments/{id}/outputs.json?split=test"));
         var report = json.RootElement;
         Assert.Equal("test", report.GetProperty("split").GetString());
-        Assert.Equal(100, report.GetProperty("images").GetInt32());
+        Assert.Equal(60, report.GetProperty("images").GetInt32());
         Assert.Equal(1, report.GetProperty("scheduledEpochs").GetInt32());
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("testLimit").ValueKind); // the spec's test images
         var rows = report.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(finished.Runs.Select(r => r.Key), rows.Select(r => r.GetProperty("key").GetString()));
         Assert.Contains(rows, r => r.GetProperty("column").GetString() == "Ens*2");
@@ -45,7 +48,8 @@ public sealed class OutputsApiTests : IDisposable
             var profile = row.GetProperty("profile");
             var run = finished.Runs.Single(r => r.Key == row.GetProperty("key").GetString());
             Assert.Equal(run.FinalTestError!.Value, profile.GetProperty("error").GetDouble(), 9);
-            Assert.Equal(100, profile.GetProperty("trueProbabilityHistogram").EnumerateArray().Sum(c => c.GetInt64()));
+            Assert.Equal(run.FinalTestLoss!.Value, profile.GetProperty("loss").GetDouble(), 5);
+            Assert.Equal(60, profile.GetProperty("trueProbabilityHistogram").EnumerateArray().Sum(c => c.GetInt64()));
             Assert.Equal(1, row.GetProperty("epochs").GetInt32()); // finished: the schedule's one epoch
         }
 
@@ -65,7 +69,7 @@ public sealed class OutputsApiTests : IDisposable
         var counts = teacher.GetProperty("classCounts").EnumerateArray().Select(c => c.GetInt64()).ToArray();
         Assert.Equal(names.Count, means.Length);
         Assert.All(means, r => Assert.Equal(names.Count, r.Length));
-        Assert.Equal(100, counts.Sum());
+        Assert.Equal(60, counts.Sum());
         Assert.All(Enumerable.Range(0, names.Count).Where(c => counts[c] > 0), c => Assert.Equal(1, means[c].Sum(), 9));
         var byClass = (await host.Http.GetStringAsync($"/api/experiments/{id}/outputs-classes.csv?split=test"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
@@ -76,6 +80,37 @@ public sealed class OutputsApiTests : IDisposable
 
         using (var train = JsonDocument.Parse(await host.Http.GetStringAsync($"/api/experiments/{id}/outputs.json")))
             Assert.Equal(300, train.RootElement.GetProperty("images").GetInt32());
+
+        // The same checkpoints on the whole test set (testLimit=all), or on another number of test images.
+        using (var all = JsonDocument.Parse(await host.Http.GetStringAsync($"/api/experiments/{id}/outputs.json?split=test&testLimit=all")))
+        {
+            Assert.Equal(100, all.RootElement.GetProperty("images").GetInt32());
+            Assert.Equal("all", all.RootElement.GetProperty("testLimit").GetString());
+            Assert.All(all.RootElement.GetProperty("rows").EnumerateArray(), r =>
+            {
+                Assert.Equal(100, r.GetProperty("profile").GetProperty("trueProbabilityHistogram").EnumerateArray().Sum(c => c.GetInt64()));
+                Assert.True(r.GetProperty("matchesSpec").GetBoolean()); // still this spec's models: the test set scores, it does not train
+            });
+        }
+        using (var eighty = await host.Http.GetAsync($"/api/experiments/{id}/outputs.csv?split=test&testLimit=80"))
+        {
+            Assert.Equal(HttpStatusCode.OK, eighty.StatusCode);
+            Assert.Equal($"experiment-{id}-outputs-test-80.csv", eighty.Content.Headers.ContentDisposition?.FileNameStar ?? eighty.Content.Headers.ContentDisposition?.FileName);
+            var lines = (await eighty.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            int samples = Array.IndexOf(lines[0].Split(','), "samples");
+            Assert.All(lines.Skip(1), l => Assert.Equal("80", l.Split(',')[samples]));
+        }
+        foreach (var (query, message) in new[]
+                 {
+                     ("split=train&testLimit=all", "testLimit: applies to the test split"),
+                     ("split=test&testLimit=101", "testLimit: is 101 but"),
+                     ("split=test&testLimit=most", "testLimit: 'most' is not a number of test images"),
+                 })
+        {
+            using var refused = await host.Http.GetAsync($"/api/experiments/{id}/outputs.json?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(message, await refused.Content.ReadAsStringAsync());
+        }
 
         using (var bad = await host.Http.GetAsync($"/api/experiments/{id}/outputs.json?split=valid"))
         {

@@ -27,6 +27,34 @@ public static class ExperimentOutputs
     public const string TrainSplit = "train", TestSplit = "test";
     public static readonly IReadOnlyList<string> Splits = [TrainSplit, TestSplit];
 
+    /// <summary>
+    /// Reads a test-set override for profiling: <c>all</c> (the whole test set) or a number of test images, in place of
+    /// the spec's <c>dataset.testLimit</c>, on the test split only (the training images are the ones the models learnt
+    /// from). Checked as <c>dataset.testLimit</c> would be; <paramref name="why"/> says what is wrong otherwise.
+    /// </summary>
+    public static bool TryTestLimit(string text, string split, DatasetSpec dataset, out int? limit, out string why)
+    {
+        limit = null;
+        why = "";
+        if (split != TestSplit)
+        {
+            why = "applies to the test split (the training images are the ones the models learnt from; trainLimit stays the spec's)";
+            return false;
+        }
+        if (!text.Equals("all", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+            {
+                why = $"'{text}' is not a number of test images; give one, e.g. 10000, or all for the whole test set";
+                return false;
+            }
+            limit = n;
+        }
+        var errors = (dataset with { TestLimit = limit }).Validate(checkFiles: false).Where(e => e.Field == "dataset.testLimit").ToList();
+        why = string.Join("; ", errors.Select(e => e.Message));
+        return errors.Count == 0;
+    }
+
     /// <summary>Null when <paramref name="spec"/> can be profiled; else why not (language models are per word).</summary>
     public static string? Unsupported(ExperimentSpec spec) => spec.Dataset is { IsText: true }
         ? "outputs profiles image classifiers; a language model's outputs are per word (its perplexities are in the run's results)"

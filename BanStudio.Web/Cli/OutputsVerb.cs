@@ -111,7 +111,7 @@ public static class OutputsVerb
         var scored = specs[0].Dataset;
         if (testLimitText is not null)
         {
-            if (!TryTestLimit(testLimitText, splitName, specs[0], roots, out var limit, out var why))
+            if (!ExperimentOutputs.TryTestLimit(testLimitText, splitName, specs[0].Dataset, out var limit, out var why))
             {
                 error.WriteLine($"--test-limit: {why}");
                 return TrainVerb.ExitCodes.BadSpec;
@@ -225,30 +225,6 @@ public static class OutputsVerb
                 $"{OutputSummaryText.MeanStd(c.TrueProbabilities, 3),-17} {OutputSummaryText.Paired(c.ErrorAgainst, 2),-36} {OutputSummaryText.Paired(c.LossAgainst, 3)}").TrimEnd());
         foreach (var reason in OutputSummary.NoPValueReasons(columns)) output.WriteLine(reason);
         if (leftOut.Count > 0) output.WriteLine(OutputSummaryText.NotCounted(leftOut));
-    }
-
-    /// <summary>Reads <c>--test-limit</c>: a number of test images or <c>all</c>, with <c>--split test</c>, checked as the spec's own testLimit would be.</summary>
-    static bool TryTestLimit(string text, string split, ExperimentSpec spec, IReadOnlyList<string> roots, out int? limit, out string why)
-    {
-        limit = null;
-        why = "";
-        if (split != ExperimentOutputs.TestSplit)
-        {
-            why = "applies to --split test (the training images are the ones the models learnt from; trainLimit stays the spec's)";
-            return false;
-        }
-        if (!text.Equals("all", StringComparison.OrdinalIgnoreCase))
-        {
-            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-            {
-                why = $"'{text}' is not a number of test images; give one, e.g. --test-limit 10000, or all for the whole test set";
-                return false;
-            }
-            limit = n;
-        }
-        var errors = Check(spec with { Dataset = spec.Dataset with { TestLimit = limit } }, roots).Where(e => e.Field.EndsWith("testLimit", StringComparison.Ordinal)).ToList();
-        why = string.Join("; ", errors.Select(e => e.Message));
-        return errors.Count == 0;
     }
 
     static IReadOnlyList<SpecError> Check(ExperimentSpec spec, IReadOnlyList<string> roots)

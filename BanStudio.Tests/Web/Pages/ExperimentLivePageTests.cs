@@ -232,6 +232,26 @@ public sealed class ExperimentLivePageTests() : LivePageTests(StudioHost.TinySpe
     }
 
     [Fact]
+    public void A_spec_scored_on_a_few_test_images_offers_the_whole_test_set_and_its_links_keep_the_choice()
+    {
+        using var folder = new BanStudio.Tests.Data.TempFolder();
+        Store(ExperimentStatus.Completed, folder.Path);
+        // This experiment's spec scores on all its test images: no third button.
+        Assert.Empty(Render().FindAll("[data-testid=outputs-test-all]"));
+
+        // A spec with a testLimit (passed as the live page passes it): its models can be scored on all 100 test images.
+        var panel = _context.Bunit.Render<OutputsPanel>(p => p.Add(c => c.ExperimentId, _id).Add(c => c.Available, true).Add(c => c.TestLimit, 40));
+        Assert.Contains("40 test images", panel.Find("button[data-testid=outputs-test-all]").GetAttribute("title"));
+        panel.Find("button[data-testid=outputs-test-all]").Click();
+        panel.WaitForAssertion(() => Assert.Contains("Test images: 100 (the whole test set, not the spec's testLimit)",
+            panel.Find("[data-testid=outputs-caption]").TextContent), TimeSpan.FromSeconds(60));
+        Assert.Equal($"/api/experiments/{_id}/outputs.csv?split=test&testLimit=all", panel.Find("[data-testid=outputs-csv]").GetAttribute("href"));
+        // No checkpoints in its folder: every model is named as not trained yet, and there is nothing to summarise.
+        Assert.Equal(4, panel.FindAll("[data-testid=outputs-missing]").Count);
+        Assert.Empty(panel.FindAll("[data-testid=outputs-summary]"));
+    }
+
+    [Fact]
     public void The_log_panel_shows_stored_messages_and_a_failure_reason_as_it_happens()
     {
         Happen(new StepStarted("live", Step("seed-1/teacher"), 0, 4));

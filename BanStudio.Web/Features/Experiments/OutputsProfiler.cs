@@ -24,7 +24,11 @@ public sealed record OutputsRow(string Key, string Column, long Seed, int Genera
 /// names the rows and columns of each profile's <see cref="OutputProfile.ClassMeans"/>.
 /// </summary>
 public sealed record OutputsReport(int ExperimentId, string Experiment, string Split, int Images, double Temperature, int ScheduledEpochs,
-    IReadOnlyList<string> ClassNames, IReadOnlyList<OutputsRow> Rows);
+    IReadOnlyList<string> ClassNames, IReadOnlyList<OutputsRow> Rows, string? TestLimit = null)
+{
+    /// <summary>The query that asks for this report again (its CSV links): <c>split=test&amp;testLimit=all</c>.</summary>
+    public string Query => $"split={Split}" + (TestLimit is { } limit ? $"&testLimit={Uri.EscapeDataString(limit)}" : "");
+}
 
 /// <summary>A report, or why there is none: the HTTP status and a message naming what to do.</summary>
 public sealed record OutputsResult(OutputsReport? Report, int Status, string? Problem)
@@ -39,7 +43,9 @@ public sealed record OutputsResult(OutputsReport? Report, int Status, string? Pr
 /// </summary>
 public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOptions<StudioOptions> options, ExperimentQueue queue)
 {
-    public async Task<OutputsResult> ProfileAsync(int id, string split, CancellationToken ct)
+    /// <param name="testLimit">Null: the spec's test images; <c>all</c> or a number: that many instead (split test only), to score
+    /// the trained models on more test images than the spec trained with.</param>
+    public async Task<OutputsResult> ProfileAsync(int id, string split, CancellationToken ct, string? testLimit = null)
     {
         if (!ExperimentOutputs.Splits.Contains(split))
             return OutputsResult.Refused(StatusCodes.Status400BadRequest, $"split must be \"{ExperimentOutputs.TrainSplit}\" or \"{ExperimentOutputs.TestSplit}\", not \"{split}\"");
@@ -55,12 +61,21 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
                 $"experiment {other} is training in this app and holds the training thread; profile outputs once it has ended");
         var spec = SpecJson.Parse<ExperimentSpec>(experiment.SpecJson, "experiment spec");
         if (ExperimentOutputs.Unsupported(spec) is { } why) return OutputsResult.Refused(StatusCodes.Status409Conflict, why);
+        var dataset = spec.Dataset;
+        string? scoredOn = null; // the override as the report names it: "all" or the number
+        if (testLimit is not null)
+        {
+            if (!ExperimentOutputs.TryTestLimit(testLimit, split, dataset, out var limit, out var wrong))
+                return OutputsResult.Refused(StatusCodes.Status400BadRequest, $"testLimit: {wrong}");
+            dataset = dataset with { TestLimit = limit };
+            scoredOn = limit?.ToString(CultureInfo.InvariantCulture) ?? "all";
+        }
 
         ImageSplits data;
         try
         {
             var catalog = new DatasetCatalog(options.Value.EffectiveDataRoots, includeSystemFolders: false);
-            data = await Task.Run(() => TorchThreads.Serially(() => spec.Dataset.Load(catalog)), ct);
+            data = await Task.Run(() => TorchThreads.Serially(() => dataset.Load(catalog)), ct);
         }
         catch (Exception e) when (e is DatasetFileException or SpecValidationException)
         {
@@ -78,7 +93,7 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
             var rows = steps.Select(s => new OutputsRow(s.Step.Key, s.Step.Column, s.Step.Seed, s.Step.Generation, s.Profile, s.Missing, s.Epochs, s.MatchesSpec)).ToList();
             int images = split == ExperimentOutputs.TestSplit ? data.Test.Count : data.Train.Count;
             var names = Enumerable.Range(0, data.Shape.Classes).Select(c => ExperimentOutputs.ClassName(data.ClassNames, c)).ToList();
-            return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, spec.Schedule.Epochs, names, rows),
+            return new OutputsResult(new OutputsReport(id, experiment.Name, split, images, spec.Temperature, spec.Schedule.Epochs, names, rows, scoredOn),
                 StatusCodes.Status200OK, null);
         }
     }
@@ -86,34 +101,37 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
     public static void Map(RouteGroupBuilder group)
     {
         group.MapGet("/{id:int}/outputs.json", Json).WithSummary(
-            "Section 3.2's profile of every trained model and ensemble (?split=train|test): mean p of the true class, CWTM's max-p weight and spread, dark-knowledge mass and entropy, p* histogram");
+            "Section 3.2's profile of every trained model and ensemble (?split=train|test; with test, ?testLimit=all or a number scores on that many test images instead of the spec's): error, loss, mean p of the true class, CWTM's max-p weight and spread, dark-knowledge mass and entropy, p* histogram");
         group.MapGet("/{id:int}/outputs.csv", Csv).WithSummary("The same profile as CSV, one row per profiled step");
         group.MapGet("/{id:int}/outputs-classes.csv", ClassesCsv).WithSummary(
             "The dark knowledge by class as CSV: the mean probability of every class on the images of every true class, one row per (step, true class, class)");
     }
 
-    static async Task<Results<Ok<OutputsReport>, ProblemHttpResult>> Json(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit)
+    static async Task<Results<Ok<OutputsReport>, ProblemHttpResult>> Json(int id, OutputsProfiler profiler, CancellationToken ct,
+        string split = ExperimentOutputs.TrainSplit, string? testLimit = null)
     {
-        var result = await profiler.ProfileAsync(id, split, ct);
+        var result = await profiler.ProfileAsync(id, split, ct, testLimit);
         return result.Report is { } report ? TypedResults.Ok(report) : Problem(result);
     }
 
-    static Task<Results<FileContentHttpResult, ProblemHttpResult>> Csv(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit) =>
-        CsvFile(id, profiler, split, "outputs", (text, report) => ExperimentOutputs.WriteCsv(text, report.Split,
+    static Task<Results<FileContentHttpResult, ProblemHttpResult>> Csv(int id, OutputsProfiler profiler, CancellationToken ct,
+        string split = ExperimentOutputs.TrainSplit, string? testLimit = null) =>
+        CsvFile(id, profiler, split, testLimit, "outputs", (text, report) => ExperimentOutputs.WriteCsv(text, report.Split,
             report.Rows.Select(r => (report.Experiment, r.Key, r.Column, r.Seed, r.Generation, r.Profile, r.Epochs, r.MatchesSpec))), ct);
 
-    static Task<Results<FileContentHttpResult, ProblemHttpResult>> ClassesCsv(int id, OutputsProfiler profiler, CancellationToken ct, string split = ExperimentOutputs.TrainSplit) =>
-        CsvFile(id, profiler, split, "outputs-classes", (text, report) => ExperimentOutputs.WriteClassesCsv(text, report.Split,
+    static Task<Results<FileContentHttpResult, ProblemHttpResult>> ClassesCsv(int id, OutputsProfiler profiler, CancellationToken ct,
+        string split = ExperimentOutputs.TrainSplit, string? testLimit = null) =>
+        CsvFile(id, profiler, split, testLimit, "outputs-classes", (text, report) => ExperimentOutputs.WriteClassesCsv(text, report.Split,
             report.ClassNames, report.Rows.Select(r => (report.Experiment, r.Key, r.Column, r.Profile))), ct);
 
-    static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CsvFile(int id, OutputsProfiler profiler, string split, string name,
+    static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CsvFile(int id, OutputsProfiler profiler, string split, string? testLimit, string name,
         Action<TextWriter, OutputsReport> write, CancellationToken ct)
     {
-        var result = await profiler.ProfileAsync(id, split, ct);
+        var result = await profiler.ProfileAsync(id, split, ct, testLimit);
         if (result.Report is not { } report) return Problem(result);
         var text = new StringWriter(CultureInfo.InvariantCulture);
         write(text, report);
-        return TypedResults.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", $"experiment-{id}-{name}-{report.Split}.csv");
+        return TypedResults.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", $"experiment-{id}-{name}-{report.Split}{(report.TestLimit is { } limit ? "-" + limit : "")}.csv");
     }
 
     static ProblemHttpResult Problem(OutputsResult result) => TypedResults.Problem(result.Problem, statusCode: result.Status);
