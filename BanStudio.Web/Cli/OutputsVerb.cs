@@ -138,7 +138,8 @@ public static class OutputsVerb
                 $"{string.Join(" + ", specs.Select(s => s.Name))}: outputs on the {splitName} split of {data.Name} ({split.Count} images, no augmentation), " +
                 $"T = {string.Join(" / ", specs.Select(s => s.Temperature).Distinct())}, {DeviceChoice.Describe(DeviceChoice.Resolve(specs[0].Device))}"));
             output.WriteLine(Header);
-            // Spec by spec, each step once: a step two specs share (their teacher) is the same model in the same folder.
+            // Spec by spec, each step once: a key two specs share (a Baseline spec's teacher) is one checkpoint in the folder,
+            // profiled for the first spec that names it (matches_spec says whether it was trained for that spec's step).
             var rows = new List<Profiled>();
             try
             {
