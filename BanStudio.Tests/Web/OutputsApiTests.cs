@@ -86,6 +86,7 @@ public sealed class OutputsApiTests : IDisposable
         {
             Assert.Equal(100, all.RootElement.GetProperty("images").GetInt32());
             Assert.Equal("all", all.RootElement.GetProperty("testLimit").GetString());
+            Assert.False(all.RootElement.TryGetProperty("query", out _)); // the panel's link helper, not data
             Assert.All(all.RootElement.GetProperty("rows").EnumerateArray(), r =>
             {
                 Assert.Equal(100, r.GetProperty("profile").GetProperty("trueProbabilityHistogram").EnumerateArray().Sum(c => c.GetInt64()));
@@ -103,7 +104,7 @@ public sealed class OutputsApiTests : IDisposable
         foreach (var (query, message) in new[]
                  {
                      ("split=train&testLimit=all", "testLimit: applies to the test split"),
-                     ("split=test&testLimit=101", "testLimit: is 101 but"),
+                     ("split=test&testLimit=101", "testLimit: is 101 but Built-in shapes has 100 test images; give a number of test images it has, or all"),
                      ("split=test&testLimit=most", "testLimit: 'most' is not a number of test images"),
                  })
         {

@@ -25,6 +25,9 @@ public sealed record StepOutputs(PlanStep Step, OutputProfile? Profile, IReadOnl
 public static class ExperimentOutputs
 {
     public const string TrainSplit = "train", TestSplit = "test";
+
+    /// <summary>The test-limit override that scores on the whole test set (<see cref="TryTestLimit"/>).</summary>
+    public const string WholeTestSet = "all";
     public static readonly IReadOnlyList<string> Splits = [TrainSplit, TestSplit];
 
     /// <summary>
@@ -41,17 +44,17 @@ public static class ExperimentOutputs
             why = "applies to the test split (the training images are the ones the models learnt from; trainLimit stays the spec's)";
             return false;
         }
-        if (!text.Equals("all", StringComparison.OrdinalIgnoreCase))
+        if (!text.Equals(WholeTestSet, StringComparison.OrdinalIgnoreCase))
         {
             if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
             {
-                why = $"'{text}' is not a number of test images; give one, e.g. 10000, or all for the whole test set";
+                why = $"'{text}' is not a number of test images; give one, e.g. 10000, or {WholeTestSet} for the whole test set";
                 return false;
             }
             limit = n;
         }
         var errors = (dataset with { TestLimit = limit }).Validate(checkFiles: false).Where(e => e.Field == "dataset.testLimit").ToList();
-        why = string.Join("; ", errors.Select(e => e.Message));
+        why = errors.Count == 0 ? "" : string.Join("; ", errors.Select(e => e.Message)) + $"; give a number of test images it has, or {WholeTestSet} for the whole test set";
         return errors.Count == 0;
     }
 

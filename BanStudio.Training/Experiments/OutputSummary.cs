@@ -74,6 +74,9 @@ public static class OutputSummary
         }).ToList();
     }
 
+    /// <summary>Whether a summary says more than the rows it sums: some column has two seeds or more (else it is not shown).</summary>
+    public static bool SpansSeeds(IEnumerable<OutputColumnSummary> columns) => columns.Any(c => c.Seeds.Count >= 2);
+
     /// <summary>Each distinct reason a Δ cell of <paramref name="columns"/> has no p-value, in first-seen order (said once under a table).</summary>
     public static IReadOnlyList<string> NoPValueReasons(IEnumerable<OutputColumnSummary> columns) =>
         columns.SelectMany(c => new[] { c.ErrorAgainst, c.LossAgainst }).Select(p => p?.Significance.Reason).OfType<string>().Distinct().ToList();

@@ -216,7 +216,7 @@ public static class OutputsVerb
     static void WriteSummary(TextWriter output, IReadOnlyList<ProfiledModel> models, string against)
     {
         var columns = OutputSummary.Summarise(models, against, out var leftOut);
-        if (!columns.Any(c => c.Seeds.Count >= 2)) return;
+        if (!OutputSummary.SpansSeeds(columns)) return;
         output.WriteLine();
         output.WriteLine($"By column over its n seeds: mean ± std; {OutputSummaryText.Legend(against)}");
         output.WriteLine($"{"column",-10} {"n",3}  {"error %",-16} {"loss",-17} {"p*",-17} {"Δ error %",-36} Δ loss");

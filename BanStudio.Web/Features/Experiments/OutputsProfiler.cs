@@ -26,7 +26,8 @@ public sealed record OutputsRow(string Key, string Column, long Seed, int Genera
 public sealed record OutputsReport(int ExperimentId, string Experiment, string Split, int Images, double Temperature, int ScheduledEpochs,
     IReadOnlyList<string> ClassNames, IReadOnlyList<OutputsRow> Rows, string? TestLimit = null)
 {
-    /// <summary>The query that asks for this report again (its CSV links): <c>split=test&amp;testLimit=all</c>.</summary>
+    /// <summary>The query that asks for this report again (its CSV links): <c>split=test&amp;testLimit=all</c>; not part of the JSON.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Query => $"split={Split}" + (TestLimit is { } limit ? $"&testLimit={Uri.EscapeDataString(limit)}" : "");
 }
 
@@ -68,7 +69,7 @@ public sealed class OutputsProfiler(IDbContextFactory<StudioDb> dbFactory, IOpti
             if (!ExperimentOutputs.TryTestLimit(testLimit, split, dataset, out var limit, out var wrong))
                 return OutputsResult.Refused(StatusCodes.Status400BadRequest, $"testLimit: {wrong}");
             dataset = dataset with { TestLimit = limit };
-            scoredOn = limit?.ToString(CultureInfo.InvariantCulture) ?? "all";
+            scoredOn = limit?.ToString(CultureInfo.InvariantCulture) ?? ExperimentOutputs.WholeTestSet;
         }
 
         ImageSplits data;
