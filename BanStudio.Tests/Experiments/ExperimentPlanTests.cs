@@ -59,6 +59,58 @@ public class ExperimentPlanTests
     }
 
     [Fact]
+    public void A_shared_start_gives_every_first_generation_student_ban_1s_model_seed_and_leaves_the_rest_alone()
+    {
+        var spec = new ExperimentSpec
+        {
+            Teacher = Teacher, Generations = 2, Seeds = [3, 7],
+            Treatments = [Treatment.BanPlusLabel, Treatment.Cwtm, Treatment.Dkpp, Treatment.Baseline],
+        };
+        var own = ExperimentPlan.Create(spec);
+        var shared = ExperimentPlan.Create(spec with { SharedStart = true });
+        Assert.Equal(own.Steps.Select(s => s.Key), shared.Steps.Select(s => s.Key));
+        foreach (long seed in spec.Seeds)
+        {
+            long Seed(ExperimentPlan plan, string step) => plan.Steps.Single(s => s.Key == $"seed-{seed}/{step}").ModelSeed;
+            string[] treatments = ["ban-plus-l", "cwtm", "dkpp", "baseline"];
+            // Own seeds: each treatment has one of its own, none BAN-1's.
+            Assert.Equal(4, treatments.Select(t => Seed(own, t)).Distinct().Count());
+            Assert.DoesNotContain(Seed(own, "ban-1"), treatments.Select(t => Seed(own, t)));
+            // Shared: all BAN-1's, seed x 1000 + 1; the teacher and the generations keep theirs.
+            Assert.All(treatments, t => Assert.Equal(seed * 1000 + 1, Seed(shared, t)));
+            Assert.Equal(seed * 1000 + 1, Seed(shared, "ban-1"));
+            foreach (string step in new[] { "teacher", "ban-1", "ban-2" }) Assert.Equal(Seed(own, step), Seed(shared, step));
+        }
+        // With no generations the first treatment is the first student: a shared start is its seed for all of them.
+        var noGenerations = ExperimentPlan.Create(spec with { Generations = 0, SharedStart = true, Seeds = [2] });
+        Assert.Equal([2000L, 2001, 2001, 2001, 2001], noGenerations.Steps.Select(s => s.ModelSeed));
+
+        // JSON: written only when on, so earlier specs (and the fingerprints built from them) read and write the same.
+        Assert.DoesNotContain("sharedStart", SpecJson.Write(spec));
+        Assert.Contains("\"sharedStart\": true", SpecJson.Write(spec with { SharedStart = true }));
+        Assert.True(SpecJson.Parse<ExperimentSpec>("""{"teacher": {"family": "densenet", "depth": 40, "growth": 12}, "sharedStart": true}""", "spec").SharedStart);
+    }
+
+    [Theory]
+    [InlineData(null, "ban", true)]        // images: generations learn with "ban", so a "ban" treatment is BAN-1 again
+    [InlineData(null, "ban+l", false)]
+    [InlineData("ban+l", "ban+l", true)]
+    [InlineData("ban+l", "ban", false)]
+    public void A_shared_start_refuses_the_treatment_that_would_be_ban_1_again(string? generationObjective, string treatment, bool refused)
+    {
+        var spec = SpecJson.Parse<ExperimentSpec>($$"""
+            {"teacher": {"family": "densenet", "depth": 10, "growth": 6}, "generations": 1, "treatments": ["{{treatment}}", "baseline"],
+             "sharedStart": true, "generationObjective": {{(generationObjective is null ? "null" : $"\"{generationObjective}\"")}}}
+            """, "spec");
+        var errors = ExperimentValidation.Validate(spec, checkFiles: false);
+        Assert.Equal(refused, errors.Any(e => e.Field == "sharedStart"));
+        if (refused) Assert.Contains($"the \"{treatment}\" treatment would train BAN-1 again", errors.Single(e => e.Field == "sharedStart").Message);
+        // Without the shared start, or without generations, the same treatments are fine.
+        Assert.DoesNotContain(ExperimentValidation.Validate(spec with { SharedStart = false }, checkFiles: false), e => e.Field == "sharedStart");
+        Assert.DoesNotContain(ExperimentValidation.Validate(spec with { Generations = 0 }, checkFiles: false), e => e.Field == "sharedStart");
+    }
+
+    [Fact]
     public void Ensembles_average_consecutive_generations_and_may_include_the_teacher()
     {
         var spec = new ExperimentSpec { Teacher = Teacher, Generations = 3 };

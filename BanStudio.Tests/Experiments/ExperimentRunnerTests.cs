@@ -70,6 +70,32 @@ public sealed class ExperimentRunnerTests() : BuiltinDataTests(1, 600, 200, "ban
     }
 
     [Fact]
+    public void A_shared_start_baseline_is_the_model_a_separate_baseline_spec_trains_into_the_same_folder()
+    {
+        // One spec with BAN-1 and a Baseline sharing its start, trained; then Table 5's two-spec way: a Baseline-only
+        // spec (no generations, so its Baseline takes the first student's seed) run into the same folder.
+        var combined = Spec(generations: 1, treatments: [Treatment.Baseline]) with { SharedStart = true };
+        var first = new ExperimentRunner(combined, _dir).Run(_data);
+        Assert.Equal(TrainingStatus.Completed, first.Status);
+        Assert.Equal(["Teacher", "BAN-1", "Baseline"], first.Results.Select(r => r.Column));
+        var baselineResult = first.Results.Single(r => r.Column == "Baseline");
+
+        var alone = new ExperimentRunner(Spec(generations: 0, treatments: [Treatment.Baseline]), _dir);
+        var events = new List<ExperimentEvent>();
+        alone.Event += events.Add;
+        var second = alone.Run(_data);
+        // Nothing trains: the teacher and the Baseline are the same configurations, so both are reused as they are.
+        Assert.Empty(events.OfType<StepStarted>());
+        Assert.All(events.OfType<StepFinished>(), f => Assert.True(f.Reused));
+        Assert.Equal(baselineResult.FinalTestError, second.Results.Single(r => r.Column == "Baseline").FinalTestError);
+        Assert.Equal(baselineResult.FinalTestLoss, second.Results.Single(r => r.Column == "Baseline").FinalTestLoss);
+        // Without the shared start the combined spec's Baseline has a seed of its own: another configuration.
+        var own = new ExperimentRunner(combined with { SharedStart = false }, Path.Combine(_dir, "own"));
+        Assert.NotEqual(alone.FingerprintOf("seed-3/baseline"), own.FingerprintOf("seed-3/baseline"));
+        Assert.Equal(alone.FingerprintOf("seed-3/baseline"), new ExperimentRunner(combined, _dir).FingerprintOf("seed-3/baseline"));
+    }
+
+    [Fact]
     public void An_interrupted_plan_resumes_at_the_first_unfinished_step()
     {
         using var cts = new CancellationTokenSource();

@@ -86,6 +86,8 @@ public sealed class ExperimentPlan
         {
             string prefix = $"seed-{seed}/";
             long ModelSeed() => seed * 1000 + steps.Count(s => s.Seed == seed);
+            // spec.SharedStart: the model seed of the seed's first student (BAN-1's, or the first treatment's).
+            long TreatmentSeed() => spec.SharedStart ? seed * 1000 + 1 : ModelSeed();
             string teacherKey = prefix + "teacher";
             steps.Add(new(teacherKey, StepKind.Train, TeacherColumn, seed, ModelSeed(), 0, spec.Teacher,
                 ObjectiveKind.Label, null, []));
@@ -107,7 +109,7 @@ public sealed class ExperimentPlan
                 {
                     // Labels only; it waits for the teacher only when it takes the teacher's frozen conv1 and fc-output.
                     bool shares = CrossArchitecture.SharesLayers(spec.Teacher, spec.StudentModel);
-                    steps.Add(new(prefix + "baseline", StepKind.Train, BaselineColumn, seed, ModelSeed(), 1, spec.StudentModel,
+                    steps.Add(new(prefix + "baseline", StepKind.Train, BaselineColumn, seed, TreatmentSeed(), 1, spec.StudentModel,
                         ObjectiveKind.Label, shares ? teacherKey : null, []));
                     continue;
                 }
@@ -119,7 +121,7 @@ public sealed class ExperimentPlan
                     _ => ObjectiveKind.Dkpp,
                 };
                 steps.Add(new(prefix + Objective.NameOf(objective).Replace("+", "-plus-"), StepKind.Train,
-                    TreatmentColumn(treatment), seed, ModelSeed(), 1, spec.StudentModel, objective, teacherKey, []));
+                    TreatmentColumn(treatment), seed, TreatmentSeed(), 1, spec.StudentModel, objective, teacherKey, []));
             }
 
             if (spec.Ensembles)

@@ -43,6 +43,16 @@ public sealed record ExperimentSpec
     public bool Ensembles { get; init; } = true;
     /// <summary>Also count the teacher as a member of each ensemble (Table 2's 80-120 row does this).</summary>
     public bool EnsembleIncludesTeacher { get; init; }
+    /// <summary>
+    /// Every first-generation student (BAN-1 and each treatment: Baseline, BAN+L, CWTM, DKPP, BAN) starts from the same
+    /// initial weights and sees the same batches and augmentation: they all take the model seed of the seed's first
+    /// student (seed x 1000 + 1, BAN-1's when there are generations), so their paired differences measure the loss
+    /// alone (a common-random-numbers design; Table 5's Baseline then differs from BAN-1 in its loss only). False (the
+    /// default): each treatment has its own seed. Left out of the JSON when false, so specs written before it existed
+    /// stay the same; it changes only the treatments' model seeds, so the teacher and the generations are reused.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SharedStart { get; init; }
     /// <summary>Distillation temperature for BAN, BAN+L and DKPP; 1 in the paper.</summary>
     public double Temperature { get; init; } = 1;
     /// <summary>

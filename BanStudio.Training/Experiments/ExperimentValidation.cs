@@ -38,6 +38,10 @@ public static class ExperimentValidation
             var kind = Objective.Parse(spec.EffectiveGenerationObjective);
             if (kind is not (ObjectiveKind.Ban or ObjectiveKind.BanPlusLabel))
                 errors.Add(new("generationObjective", $"generations learn from their predecessor with \"ban\" or \"ban+l\", not \"{spec.GenerationObjective}\""));
+            else if (spec.SharedStart && spec.Generations > 0
+                     && spec.Treatments?.Contains(kind == ObjectiveKind.Ban ? Treatment.Ban : Treatment.BanPlusLabel) == true)
+                errors.Add(new("sharedStart", $"with a shared start the \"{Objective.NameOf(kind)}\" treatment would train BAN-1 again (the same start, teacher and loss); " +
+                    $"drop that treatment, or set \"sharedStart\": false to give it its own seed"));
         }
         catch (ArgumentException)
         {

@@ -103,6 +103,7 @@ public sealed class WizardContext : IAsyncDisposable
         Assert.Equal(expected.Treatments, actual.Treatments);
         Assert.Equal(expected.Ensembles, actual.Ensembles);
         Assert.Equal(expected.EnsembleIncludesTeacher, actual.EnsembleIncludesTeacher);
+        Assert.Equal(expected.SharedStart, actual.SharedStart);
         Assert.Equal(expected.Temperature, actual.Temperature);
         Assert.Equal(expected.GenerationObjective, actual.GenerationObjective);
         Assert.Equal(expected.Schedule.Milestones, actual.Schedule.Milestones);

@@ -65,7 +65,7 @@ public sealed class WizardReviewTests : IAsyncDisposable
         Assert.Equal(["—", "its members' predictions"], rows.First(r => r[2] == "Ens*2")[4..6]);
         // No model here has trained before: every time is the labelled guess.
         Assert.Contains("rough estimate", page.Find("[data-testid=review-total]").TextContent);
-        Assert.All(rows.Where(r => r[2] is not ("Ens*2" or "Ens*3" or "Ens*4")), r => Assert.EndsWith("(rough)", r[6]));
+        Assert.All(rows.Where(r => r[2] is not ("Ens*2" or "Ens*3" or "Ens*4")), r => Assert.EndsWith("(rough)", r[7]));
     }
 
     [Fact]
@@ -99,6 +99,44 @@ public sealed class WizardReviewTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_shared_start_gives_ban_1_and_the_treatments_one_model_seed_and_a_twin_of_ban_1_is_refused()
+    {
+        var page = _wizard.Render();
+        Upload(page, Tiny);
+        page.WaitForAssertion(() => Assert.Equal("tiny-wrn", page.Instance.Model.Spec.Name));
+        GoTo(page, WizardStep.Students);
+        // BAN-1 alone: nothing to share with, so the switch is off and disabled, and its help says what it needs.
+        var toggle = page.Find("input[data-testid=students-sharedStart]");
+        Assert.True(toggle.HasAttribute("disabled"));
+        Assert.Contains("Needs BAN-1 and a treatment", page.Find("[data-testid=students-sharedStart-help]").TextContent);
+
+        page.Find("input[data-testid=students-treatment-baseline]").Change(true);
+        page.Find("input[data-testid=students-treatment-cwtm]").Change(true);
+        page.WaitForAssertion(() => Assert.False(page.Find("input[data-testid=students-sharedStart]").HasAttribute("disabled")));
+        page.Find("input[data-testid=students-sharedStart]").Change(true);
+        page.WaitForAssertion(() => Assert.True(page.Instance.Model.Spec.SharedStart));
+        Assert.Contains("\"sharedStart\": true", SpecJson.Write(page.Instance.Model.Spec));
+
+        GoTo(page, WizardStep.Review);
+        page.WaitForAssertion(() => Assert.Equal(4, PlanRows(page).Count), TimeSpan.FromSeconds(10));
+        // Teacher 1000, then BAN-1, CWTM and Baseline all 1001 (without the switch: 1001, 1002, 1003).
+        Assert.Equal([("seed-1/teacher", "1000"), ("seed-1/ban-1", "1001"), ("seed-1/cwtm", "1001"), ("seed-1/baseline", "1001")],
+            PlanRows(page).Select(r => (r[1], r[6])));
+
+        // A "ban" treatment beside BAN-1 (generations learn with "ban" on images) would be BAN-1 again.
+        page.Find("[data-testid=wizard-previous]").Click();
+        page.WaitForAssertion(() => Assert.Equal(WizardStep.Schedule, ActiveStep(page)), TimeSpan.FromSeconds(10));
+        page.Find("[data-testid=wizard-previous]").Click();
+        page.WaitForAssertion(() => Assert.Equal(WizardStep.Students, ActiveStep(page)), TimeSpan.FromSeconds(10));
+        page.Find("input[data-testid=students-treatment-ban]").Change(true);
+        page.WaitForAssertion(() => Assert.Contains("would train BAN-1 again", page.Find("[data-testid=students-sharedStart-error]").TextContent));
+        Assert.Contains(page.Instance.Model.Errors, e => e.Field == "sharedStart");
+        page.Find("input[data-testid=students-sharedStart]").Change(false);
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=students-sharedStart-error]")));
+        Assert.Equal([1001L, 1002, 1003, 1004], ExperimentPlan.Create(page.Instance.Model.Spec).Steps.Skip(1).Select(s => s.ModelSeed));
+    }
+
+    [Fact]
     public void Earlier_epochs_of_the_same_model_give_a_measured_estimate()
     {
         using (var db = _wizard.Pages.NewDb())
@@ -121,7 +159,7 @@ public sealed class WizardReviewTests : IAsyncDisposable
         var rows = PlanRows(page);
         Assert.Equal(["seed-1/teacher", "seed-1/ban-1"], rows.Select(r => r[1]));
         // 2 epochs x 300 images at the median 105 images/s: 5.7 s each, 11.4 s in all.
-        Assert.All(rows, r => Assert.Equal("6 s", r[6]));
+        Assert.All(rows, r => Assert.Equal("6 s", r[7]));
         Assert.Equal("about 11 s", page.Find("[data-testid=review-total]").TextContent.Trim());
     }
 

@@ -39,12 +39,12 @@ namespace BanStudio.Web.Features.Experiments.Wizard;
 /// <c>P-stemChannels</c>, <c>P-name</c>, <c>P-widen</c>, <c>P-dropRate</c>, <c>P-block</c>, <c>P-widthRatio</c>, <c>P-match-teacher</c>.</item>
 /// <item>Students: <c>students-born-again</c>, <c>students-cross</c>, <c>students-generations</c>, <c>students-generationObjective</c>,
 /// <c>students-temperature</c>, <c>students-treatment-{ban|ban-plus-l|cwtm|dkpp|baseline}</c>, <c>students-ensembles</c>,
-/// <c>students-ensembleIncludesTeacher</c>.</item>
+/// <c>students-ensembleIncludesTeacher</c>, <c>students-sharedStart</c> (and <c>students-sharedStart-help</c>).</item>
 /// <item>Schedule: <c>schedule-epochs</c>, <c>schedule-batchSize</c>, <c>schedule-learningRate</c>, <c>schedule-schedule</c>,
 /// <c>schedule-milestones</c>, <c>schedule-gamma</c>, <c>schedule-momentum</c>, <c>schedule-nesterov</c>, <c>schedule-weightDecay</c>,
 /// <c>schedule-device</c>, <c>schedule-seeds</c>.</item>
 /// <item>Review: <c>review-name</c>, <c>review-errors</c>, <c>review-total</c>, <c>review-plan</c> (rows in plan order),
-/// <c>review-plan-key</c> (each row's step key, e.g. seed-1/ban-2).</item>
+/// <c>review-plan-key</c> (each row's step key, e.g. seed-1/ban-2), <c>review-plan-seed</c> (its model seed; empty for an ensemble).</item>
 /// </list>
 /// </summary>
 public partial class NewExperiment : IDisposable

@@ -13,6 +13,9 @@ public partial class StudentsStep
 
     bool CrossArchitecture => Model.Spec.Student is not null;
 
+    /// <summary>BAN-1 (when there are generations) and the treatments: the students a shared start concerns.</summary>
+    int FirstGenerationStudents => (Model.Spec.Generations > 0 ? 1 : 0) + (Model.Spec.Treatments?.Distinct().Count() ?? 0);
+
     void ChooseStudentKind(bool cross)
     {
         if (cross == CrossArchitecture) return;

@@ -97,7 +97,7 @@ public sealed class WizardModel
     {
         "dataset" => WizardStep.Dataset,
         "teacher" => WizardStep.Teacher,
-        "student" or "generations" or "treatments" or "ensembles" or "ensembleIncludesTeacher" or "temperature"
+        "student" or "generations" or "treatments" or "ensembles" or "ensembleIncludesTeacher" or "temperature" or "sharedStart"
             or "generationObjective" => WizardStep.Students,
         "schedule" or "seeds" or "device" => WizardStep.Schedule,
         _ => WizardStep.Review,
