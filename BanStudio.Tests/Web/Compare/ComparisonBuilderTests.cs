@@ -70,6 +70,18 @@ public sealed class ComparisonBuilderTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_shared_start_is_the_same_configuration_as_the_two_spec_way_to_the_same_baseline()
+    {
+        var ban = ComparisonData.WrnSpec("ban", [1]) with { Generations = 1, Treatments = [] };
+        var baselineAlone = ban with { Name = "baseline", Generations = 0, Treatments = [Treatment.Baseline] };
+        var shared = ban with { Name = "table5", Treatments = [Treatment.Baseline], SharedStart = true };
+        Assert.Equal(ComparisonBuilder.ConfigurationKey(ban), ComparisonBuilder.ConfigurationKey(shared));
+        Assert.Equal(ComparisonBuilder.ConfigurationKey(baselineAlone), ComparisonBuilder.ConfigurationKey(shared));
+        // What does change a model still makes another row.
+        Assert.NotEqual(ComparisonBuilder.ConfigurationKey(shared), ComparisonBuilder.ConfigurationKey(shared with { Temperature = 2 }));
+    }
+
+    [Fact]
     public async Task Each_cell_summarises_its_finished_seeds_and_tests_them_against_the_teacher()
     {
         var row = (await LoadAsync(1, 2)).Rows.Single();

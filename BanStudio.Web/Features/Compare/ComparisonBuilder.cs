@@ -58,11 +58,13 @@ public static class ComparisonBuilder
     /// <summary>
     /// Two experiments are one configuration when their specs agree on everything that changes a trained model:
     /// name, seeds and device do not; nor do how many generations, which treatments and whether ensembles were
-    /// asked for (BAN-1 of a 2-generation and of a 3-generation plan are trained alike); nor where the data lives.
+    /// asked for (BAN-1 of a 2-generation and of a 3-generation plan are trained alike); nor where the data lives; nor
+    /// <see cref="ExperimentSpec.SharedStart"/>, which only picks the treatments' seeds (a shared-start Baseline is the
+    /// very model a separate Baseline spec trains, and either pairs with BAN-1 by seed and teacher).
     /// </summary>
     public static string ConfigurationKey(ExperimentSpec spec) => SpecJson.Write(spec with
     {
-        Name = "", Seeds = [], Device = "", Generations = 0, Treatments = [], Ensembles = false,
+        Name = "", Seeds = [], Device = "", Generations = 0, Treatments = [], Ensembles = false, SharedStart = false,
         Student = spec.IsCrossArchitecture ? spec.Student : null,
         Dataset = spec.Dataset with { Path = null },
     });
