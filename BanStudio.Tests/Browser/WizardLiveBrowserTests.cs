@@ -76,11 +76,14 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         await Expect(page.GetByTestId("teacher-parameters")).Not.ToHaveAttributeAsync("data-count", "");
         await Chromium.ScreenshotAsync(page, "wizard-teacher");
         await page.GetByTestId("wizard-next").ClickAsync();
-        // 3. Students: 2 generations, CWTM and DKPP.
+        // 3. Students: 2 generations, CWTM and DKPP, starting where BAN-1 starts.
         await Expect(page.GetByTestId("wizard-step-students")).ToBeVisibleAsync();
         await FillAsync(page, "students-generations", "2");
+        await Expect(page.GetByTestId("students-sharedStart")).ToBeDisabledAsync(); // BAN-1 alone: nothing to share with
         await page.GetByTestId("students-treatment-cwtm").ClickAsync();
         await page.GetByTestId("students-treatment-dkpp").ClickAsync();
+        await page.GetByTestId("students-sharedStart").ClickAsync();
+        await Expect(page.GetByTestId("students-sharedStart")).ToBeCheckedAsync();
         await Chromium.ScreenshotAsync(page, "wizard-students");
         await page.GetByTestId("wizard-next").ClickAsync();
         // 4. Schedule: 2 epochs.
@@ -95,6 +98,10 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         var keys = (await page.GetByTestId("review-plan-key").AllTextContentsAsync()).Select(k => k.Trim()).ToList();
         foreach (var key in new[] { "seed-1/teacher", "seed-1/cwtm", "seed-1/dkpp", "seed-1/ban-1", "seed-1/ban-2", "seed-1/ens-2" })
             Assert.Contains(key, keys);
+        // Each step's model seed: CWTM and DKPP take BAN-1's (on their own they would be 1003 and 1004).
+        var seeds = keys.Zip((await page.GetByTestId("review-plan-seed").AllTextContentsAsync()).Select(t => t.Trim())).ToDictionary();
+        Assert.Equal(("1000", "1001", "1002", "1001", "1001", ""),
+            (seeds["seed-1/teacher"], seeds["seed-1/ban-1"], seeds["seed-1/ban-2"], seeds["seed-1/cwtm"], seeds["seed-1/dkpp"], seeds["seed-1/ens-2"]));
         await Chromium.ScreenshotAsync(page, "wizard-review");
         await page.GetByTestId("wizard-launch").ClickAsync();
 
@@ -172,6 +179,9 @@ public sealed class WizardLiveBrowserTests(Chromium chromium) : IClassFixture<Ch
         await Expect(page.GetByTestId("wizard-from")).ToContainTextAsync($"Started from experiment #{id}, wizard-tiny");
         await Expect(page.GetByTestId("wizard-step-dataset")).ToBeVisibleAsync();
         await Expect(page.Locator("input[data-testid=dataset-trainSize]")).ToHaveValueAsync("1200");
+        Assert.True(System.Text.Json.JsonDocument.Parse(spec).RootElement.GetProperty("sharedStart").GetBoolean());
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Students" }).ClickAsync();
+        await Expect(page.GetByTestId("students-sharedStart")).ToBeCheckedAsync();
 
         // Compare, from the navigation: the Table 2 cells carry this experiment's numbers; both CSVs download.
         await Chromium.GoToAsync(page, new Uri(host.Address, $"/compare?ids={id}"));
