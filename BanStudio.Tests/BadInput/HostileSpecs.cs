@@ -86,6 +86,7 @@ public static class HostileSpecs
             ("teacher", """{ "family": "densenet", "depth": 40, "growth": 12 }"""),
             ("student", """{ "family": "banresnet", "teacher": { "depth": 100, "growth": 12 }, "block": "wide", "unitsPerBlock": 2 }""")),
             "student.teacher"),
+        ["shared-start-ban-treatment-is-ban-1-again"] = new(Spec(("treatments", """["ban", "cwtm"]"""), ("sharedStart", "true")), "sharedStart"),
         // Files outside the data roots
         ["path-etc"] = new(Data("""{ "kind": "fashion-mnist", "path": "/etc" }"""), "dataset.path"),
         ["path-dotdot-escape"] = new(Data("""{ "kind": "fashion-mnist", "path": "{ROOT}/../../../../etc" }"""), "dataset.path"),
