@@ -115,6 +115,7 @@ public sealed class WizardReviewTests : IAsyncDisposable
         page.WaitForAssertion(() => Assert.False(page.Find("input[data-testid=students-sharedStart]").HasAttribute("disabled")));
         page.Find("input[data-testid=students-sharedStart]").Change(true);
         page.WaitForAssertion(() => Assert.True(page.Instance.Model.Spec.SharedStart));
+        Assert.Contains("born-again, k = 1, shared start", page.Find(".mud-stepper-nav").TextContent);
         Assert.Contains("\"sharedStart\": true", SpecJson.Write(page.Instance.Model.Spec));
 
         GoTo(page, WizardStep.Review);

@@ -83,7 +83,8 @@ public partial class NewExperiment : IDisposable
 
     IReadOnlyList<SpecError> ActiveErrors => Model.ErrorsOf(ActiveStep);
 
-    string StudentsSummary => $"{(Model.Spec.IsCrossArchitecture ? Model.Spec.StudentModel.DisplayName : "born-again")}, k = {Model.Spec.Generations}";
+    string StudentsSummary => $"{(Model.Spec.IsCrossArchitecture ? Model.Spec.StudentModel.DisplayName : "born-again")}, k = {Model.Spec.Generations}"
+        + (Model.Spec.SharedStart ? ", shared start" : "");
 
     string ScheduleSummary => $"{Model.Spec.Schedule.Epochs} epoch{(Model.Spec.Schedule.Epochs == 1 ? "" : "s")}, {Model.Spec.Seeds.Length} seed{(Model.Spec.Seeds.Length == 1 ? "" : "s")}";
 
